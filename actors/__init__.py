@@ -1,0 +1,1 @@
+"""General actor runtime on pykka: systems, CIDs, the correlator, backends."""

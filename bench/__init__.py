@@ -1,0 +1,1 @@
+"""Concurrency benchmarks for postroom."""

@@ -1,0 +1,1 @@
+"""Zato-style services running as actors."""
