@@ -302,12 +302,12 @@ class _ModelPlan(_Plan):
             ) from exc
 
 
-def _build_one(plan: _Plan, item: Any, side: Side) -> Any:
+def _build_one(plan: _Plan, item: Any, side: Side, *, top: bool) -> Any:
     get = _getter_for(item)
     if get is None:
         what = 'Input' if side == 'input' else 'Output'
         reason = f'{what} must be a dict or a list of dicts, got {type(item).__name__}'
-        if side == 'input' and isinstance(item, str | bytes):
+        if top and side == 'input' and isinstance(item, str | bytes):
             reason += ' (a JSON or CSV string needs data_format=json or csv)'
         raise _ElementError('shape', '', reason=reason)
     return plan.build(get)
@@ -323,14 +323,14 @@ def _build(plan: _Plan, data: Any, side: Side) -> Any:
         result = []
         for index, item in enumerate(data):
             try:
-                result.append(_build_one(plan, item, side))
+                result.append(_build_one(plan, item, side, top=False))
             except _ElementError as exc:
                 exc.index = index
                 raise
         return result
     if isinstance(plan, _ModelPlan) and isinstance(data, plan.model):
         return data
-    return _build_one(plan, data, side)
+    return _build_one(plan, data, side, top=True)
 
 
 # ---------------------------------------------------------------------------
