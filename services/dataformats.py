@@ -122,8 +122,9 @@ def _parse_csv(payload: str | bytes | bytearray, service: str, cid: str) -> list
                 continue
             row_number += 1
             if len(record) != len(header):
+                fields = f'{len(record)} field' + ('' if len(record) == 1 else 's')
                 fail(
-                    f'row {row_number} (line {reader.line_num}) has {len(record)} fields, '
+                    f'row {row_number} (line {reader.line_num}) has {fields}, '
                     f'the header has {len(header)}'
                 )
             rows.append(dict(zip(header, record, strict=True)))
