@@ -16,7 +16,12 @@ __all__ = ['need']
 def need(module: str, *names: str) -> tuple[Any, ...]:
     """``names`` from ``module`` (``'services'`` or ``'actors'``), or ImportError."""
     mod = importlib.import_module(module)
-    missing = [name for name in names if not hasattr(mod, name)]
-    if missing:
-        raise ImportError(f'postroom not ready: {module} has no {", ".join(missing)}')
-    return tuple(getattr(mod, name) for name in names)
+    found = []
+    for name in names:
+        try:
+            found.append(getattr(mod, name))
+        except AttributeError:
+            raise ImportError(f'postroom not ready: {module} has no {name}') from None
+        except ImportError as exc:  # a lazily imported part that is not built yet
+            raise ImportError(f'postroom not ready: {module}.{name}: {exc}') from exc
+    return tuple(found)

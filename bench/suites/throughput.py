@@ -85,8 +85,7 @@ def measure_postroom_correlator_full(count: int, capacity: int) -> dict[str, flo
     Every timed reply then evicts the oldest one, so eviction cost shows.
     """
     runtime_cls, service_cls = need('services', 'Runtime', 'Service')
-    # Phase 2: the keyword that bounds the correlator is the runtime's to name.
-    with runtime_cls(correlator_max_size=capacity) as rt:
+    with runtime_cls(correlator_max_records=capacity) as rt:
         rt.deploy(_echo_service(service_cls))
         for _ in range(capacity):
             last = rt.invoke_async('bench.echo', PAYLOAD)
@@ -97,6 +96,11 @@ def measure_postroom_correlator_full(count: int, capacity: int) -> dict[str, flo
                 last = rt.invoke_async('bench.echo', PAYLOAD)
             rt.correlator.wait(last, timeout=_timeout(count))
             elapsed = time.perf_counter_ns() - start
+        if rt.correlator.evicted < count:
+            raise RuntimeError(
+                f'correlator evicted {rt.correlator.evicted} records, expected at least {count}: '
+                'the run did not measure eviction'
+            )
     return {'throughput': count / (elapsed / 1e9)}
 
 
