@@ -45,7 +45,7 @@ class Bunch(dict[str, Any]):
     def __dir__(self) -> Iterable[str]:
         return [*super().__dir__(), *(k for k in self if isinstance(k, str))]
 
-    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def update(self, *args: Any, **kwargs: Any) -> None:
         """Update from a mapping or pairs, converting nested dicts."""
         for key, value in dict(*args, **kwargs).items():
             self[key] = value

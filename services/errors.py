@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 __all__ = [
     'DeployError',
+    'InvocationCancelled',
     'InvokeTimeout',
     'RuntimeStopped',
     'ServiceError',
@@ -45,9 +46,7 @@ class InvokeTimeout(ServiceError, TimeoutError):
         self.service = service
         self.cid = cid
         self.timeout = timeout
-        super().__init__(
-            f'Service {service!r} did not reply within {timeout:g} s (cid {cid})'
-        )
+        super().__init__(f'Service {service!r} did not reply within {timeout:g} s (cid {cid})')
 
 
 class ValidationError(ServiceError, ValueError):
@@ -96,3 +95,11 @@ class DeployError(ServiceError, ValueError):
 
 class RuntimeStopped(ServiceError, RuntimeError):
     """The runtime is shutting down or has shut down and takes no new invocations."""
+
+
+class InvocationCancelled(ServiceError):
+    """An accepted invocation was never run: the runtime shut down first.
+
+    Only ever seen in a correlator record (``reply.error.type``), never raised
+    into a caller: a synchronous caller gets ``RuntimeStopped`` instead.
+    """

@@ -1,0 +1,64 @@
+"""The message a service actor receives: one invocation of one service."""
+
+from __future__ import annotations
+
+from _thread import allocate_lock
+from typing import Any
+
+__all__ = ['Invocation']
+
+
+class Invocation:
+    """One request to a service, as it travels to the service's actor.
+
+    ``chain`` names the services blocked in synchronous calls that led here,
+    outermost first; a synchronous call to one of them runs in the caller's
+    thread instead of waiting on a mailbox that cannot be served.
+    ``reply_async`` sends the outcome to the correlator instead of a future.
+    Exactly one party runs an invocation: whoever ``claim()``s it first.
+    """
+
+    __slots__ = (
+        '_claim',
+        'callbacks',
+        'chain',
+        'cid',
+        'data_format',
+        'in_reply_to',
+        'payload',
+        'reply_async',
+        'serialize',
+        'service',
+    )
+
+    def __init__(
+        self,
+        service: str,
+        cid: str,
+        payload: Any,
+        *,
+        data_format: str,
+        chain: tuple[str, ...] = (),
+        reply_async: bool = False,
+        callbacks: tuple[str, ...] = (),
+        in_reply_to: str | None = None,
+        serialize: bool = False,
+    ) -> None:
+        self.service = service
+        self.cid = cid
+        self.payload = payload
+        self.data_format = data_format
+        self.chain = chain
+        self.reply_async = reply_async
+        self.callbacks = callbacks
+        self.in_reply_to = in_reply_to
+        self.serialize = serialize
+        self._claim = allocate_lock()
+
+    def claim(self) -> bool:
+        """Take the invocation to run it; ``False`` if someone already has."""
+        return self._claim.acquire(False)
+
+    def __repr__(self) -> str:
+        kind = 'async' if self.reply_async else 'sync'
+        return f'<Invocation {kind} {self.service!r} cid={self.cid}>'

@@ -1,0 +1,257 @@
+"""The concurrency hazards of an actor design, each one tested."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from services import InvocationCancelled, Runtime, RuntimeStopped, Service
+from tests.conftest import poll_until
+
+
+def test_workers_let_n_invocations_overlap(runtime: Runtime) -> None:
+    # Each invocation waits until all four are inside handle(): with fewer
+    # than four workers behind the mailbox the barrier would break.
+    barrier = threading.Barrier(4)
+
+    class Slow(Service):
+        name = 'slow'
+        workers = 4
+
+        def handle(self) -> None:
+            barrier.wait(timeout=10)
+            self.response.payload = {'thread': threading.current_thread().name}
+
+    runtime.deploy(Slow)
+    cids = [runtime.invoke_async('slow') for _ in range(4)]
+    replies = [runtime.correlator.wait(cid, timeout=20) for cid in cids]
+    assert all(reply.ok for reply in replies), [r.error for r in replies]
+
+
+def test_one_worker_serialises_the_service(runtime: Runtime) -> None:
+    inside = 0
+    most = 0
+    lock = threading.Lock()
+
+    class Single(Service):
+        name = 'single'
+
+        def handle(self) -> None:
+            nonlocal inside, most
+            with lock:
+                inside += 1
+                most = max(most, inside)
+            with lock:
+                inside -= 1
+
+    runtime.deploy(Single)
+    cids = [runtime.invoke_async('single') for _ in range(200)]
+    for cid in cids:
+        runtime.correlator.wait(cid, timeout=10)
+    assert most == 1
+
+
+class Countdown(Service):
+    """Invokes itself synchronously until n reaches zero."""
+
+    name = 'countdown'
+
+    def handle(self) -> None:
+        n = self.request.payload['n']
+        if n == 0:
+            self.response.payload = {'depth': 0, 'cid': self.cid}
+        else:
+            inner = self.invoke('countdown', {'n': n - 1})
+            self.response.payload = {'depth': inner.depth + 1, 'cid': inner.cid}
+
+
+def test_a_service_invoking_itself_completes(runtime: Runtime) -> None:
+    runtime.deploy(Countdown)
+    response = runtime.invoke('countdown', {'n': 5}, timeout=10, cid='self-cycle')
+    assert response == {'depth': 5, 'cid': 'self-cycle'}
+
+
+class PingA(Service):
+    name = 'ping.a'
+
+    def handle(self) -> None:
+        n = self.request.payload['n']
+        if n == 0:
+            self.response.payload = {'path': ['a']}
+        else:
+            inner = self.invoke('ping.b', {'n': n - 1})
+            self.response.payload = {'path': ['a', *inner.path]}
+
+
+class PingB(Service):
+    name = 'ping.b'
+
+    def handle(self) -> None:
+        inner = self.invoke('ping.a', {'n': self.request.payload['n']})
+        self.response.payload = {'path': ['b', *inner.path]}
+
+
+def test_a_to_b_to_a_completes(runtime: Runtime) -> None:
+    runtime.deploy(PingA, PingB)
+    response = runtime.invoke('ping.a', {'n': 2}, timeout=10)
+    assert response.path == ['a', 'b', 'a', 'b', 'a']
+
+
+def test_crossing_call_chains_do_not_deadlock(runtime: Runtime) -> None:
+    # Chain 1 holds X's only worker and calls Y; chain 2 holds Y's only
+    # worker and calls X. Neither mailbox can be served: each caller must
+    # notice and run its call itself.
+    both_inside = threading.Barrier(2)
+
+    class X(Service):
+        name = 'x'
+
+        def handle(self) -> None:
+            if self.request.payload.get('start'):
+                both_inside.wait(timeout=10)
+                self.response.payload = {'got': self.invoke('y', {}).who}
+            else:
+                self.response.payload = {'who': 'x'}
+
+    class Y(Service):
+        name = 'y'
+
+        def handle(self) -> None:
+            if self.request.payload.get('start'):
+                both_inside.wait(timeout=10)
+                self.response.payload = {'got': self.invoke('x', {}).who}
+            else:
+                self.response.payload = {'who': 'y'}
+
+    runtime.deploy(X, Y)
+    first = runtime.invoke_async('x', start=True)
+    second = runtime.invoke_async('y', start=True)
+    replies = [runtime.correlator.wait(cid, timeout=20) for cid in (first, second)]
+    assert [reply.response for reply in replies] == [{'got': 'y'}, {'got': 'x'}]
+
+
+def test_shutdown_drains_accepted_async_invocations(backend: str) -> None:
+    release = threading.Event()
+    done: list[int] = []
+
+    class Work(Service):
+        name = 'work'
+
+        def handle(self) -> None:
+            release.wait(10)
+            done.append(self.request.payload['n'])
+
+    rt = Runtime(actor=backend)
+    rt.deploy(Work)
+    cids = [rt.invoke_async('work', n=n) for n in range(20)]
+    release.set()
+    rt.shutdown()
+    assert sorted(done) == list(range(20))
+    assert all(rt.correlator.poll(cid).ok for cid in cids)  # type: ignore[union-attr]
+    with pytest.raises(RuntimeStopped):
+        rt.invoke_async('work', n=99)
+    with pytest.raises(RuntimeStopped):
+        rt.invoke('work', n=99)
+
+
+def test_shutdown_without_drain_records_unstarted_work_as_cancelled(backend: str) -> None:
+    entered = threading.Event()
+    release = threading.Event()
+
+    class Work(Service):
+        name = 'work'
+
+        def handle(self) -> None:
+            entered.set()
+            release.wait(10)
+
+    rt = Runtime(actor=backend)
+    rt.deploy(Work)
+    first = rt.invoke_async('work')
+    assert entered.wait(10)
+    queued = [rt.invoke_async('work') for _ in range(5)]
+    stopper = threading.Thread(target=rt.shutdown, kwargs={'drain': False})
+    stopper.start()
+    release.set()
+    stopper.join(20)
+    assert not stopper.is_alive()
+    running = rt.correlator.poll(first)
+    assert running is not None
+    assert running.ok  # it had started: it finished normally
+    for cid in queued:
+        reply = rt.correlator.poll(cid)
+        assert reply is not None
+        assert not reply.ok
+        assert reply.error is not None
+        assert reply.error.type == InvocationCancelled.__name__
+        assert 'drain=False' in reply.error.message
+
+
+def test_sync_caller_waiting_at_shutdown_without_drain_gets_runtime_stopped(backend: str) -> None:
+    entered = threading.Event()
+    release = threading.Event()
+
+    class Work(Service):
+        name = 'work'
+
+        def handle(self) -> None:
+            entered.set()
+            release.wait(10)
+
+    rt = Runtime(actor=backend)
+    rt.deploy(Work)
+    rt.invoke_async('work')
+    assert entered.wait(10)
+    outcome: list[object] = []
+
+    def call() -> None:
+        try:
+            outcome.append(rt.invoke('work', timeout=20))
+        except RuntimeStopped as error:
+            outcome.append(error)
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    inbox = rt.services['work'].ref.actor_inbox  # type: ignore[union-attr]
+    poll_until(lambda: not inbox.empty())  # the call waits behind the running one
+    stopper = threading.Thread(target=rt.shutdown, kwargs={'drain': False})
+    stopper.start()
+    poll_until(lambda: rt.state == 'stopping')
+    release.set()
+    stopper.join(20)
+    caller.join(20)
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], RuntimeStopped)
+    assert "before service 'work' started" in str(outcome[0])
+
+
+def test_shutdown_timeout_cancels_what_did_not_finish(backend: str) -> None:
+    release = threading.Event()
+    entered = threading.Event()
+
+    class Stuck(Service):
+        name = 'stuck'
+
+        def handle(self) -> None:
+            entered.set()
+            release.wait(10)
+
+    rt = Runtime(actor=backend)
+    rt.deploy(Stuck)
+    cids = [rt.invoke_async('stuck') for _ in range(3)]
+    assert entered.wait(10)
+    stopper = threading.Thread(target=rt.shutdown, kwargs={'timeout': 0.1})
+    stopper.start()
+    poll_until(lambda: rt.state == 'stopping')  # the drain gave up
+    release.set()
+    stopper.join(20)
+    assert rt.state == 'stopped'
+    first, *queued = (rt.correlator.poll(cid) for cid in cids)
+    assert first is not None
+    assert first.ok
+    for reply in queued:
+        assert reply is not None
+        assert reply.error is not None
+        assert reply.error.type == 'InvocationCancelled'
+        assert 'did not finish within 0.1 s' in reply.error.message
