@@ -169,7 +169,7 @@ class CorrelationTable:
         with self._lock:
             return {cid: p.service for cid, p in self._pending.items()}
 
-    def fail_pending(self, reason: str) -> list[str]:
+    def fail_pending(self, reason: str, error_type: str = 'Cancelled') -> list[str]:
         """Record every pending CID as failed with ``reason``; returns their CIDs."""
         now = time.time()
         records = [
@@ -177,7 +177,7 @@ class CorrelationTable:
                 cid=cid,
                 service=service,
                 ok=False,
-                error=ErrorInfo(type='Cancelled', message=reason, traceback=''),
+                error=ErrorInfo(type=error_type, message=reason, traceback=''),
                 started=now,
                 finished=now,
             )

@@ -123,7 +123,8 @@ def run_service(
         output = service.response.payload
         if sio is not None:
             output = sio.build_output(output, service=name, cid=cid)
-            if sio.response_elem:
+            # Zato never wraps CSV: a table has no room for the element.
+            if sio.response_elem and not (invocation.serialize and data_format == DATA_FORMAT.CSV):
                 output = {sio.response_elem: output}
         output = detach(output, service=name, cid=cid)
         if invocation.serialize:

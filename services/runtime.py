@@ -524,7 +524,7 @@ class Runtime:
                 f'{snap.mean_seconds * 1000:.3f}',
                 f'{snap.max_seconds * 1000:.3f}',
             )
-            for snap in self.stats()
+            for snap in sorted(self.stats(), key=lambda snap: snap.service)
         ]
         return tabulate(
             rows,
