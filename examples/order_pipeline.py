@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import threading
 import time
-from decimal import Decimal as D
+from decimal import Decimal as Money
 from typing import Any
 
 from services import Decimal, Int, List, Runtime, Service, Text
 
-PRICES = {'book': D('12.50'), 'lamp': D('30.00'), 'mug': D('7.25')}
+PRICES = {'book': Money('12.50'), 'lamp': Money('30.00'), 'mug': Money('7.25')}
 
 
 class Stock:
@@ -81,7 +81,7 @@ class QuotePrice(Service):
     def handle(self) -> None:
         items = self.request.input['items']
         self.response.payload.total = sum(
-            (PRICES[item['sku']] * item['quantity'] for item in items), D('0')
+            (PRICES[item['sku']] * item['quantity'] for item in items), Money('0')
         )
 
 

@@ -135,9 +135,8 @@ def _payload(args: argparse.Namespace) -> Any:
 
 
 def _run(args: argparse.Namespace, out: TextIO) -> int:
-    if args.invoke is None:
-        if args.is_async or args.payload is not None:
-            raise UsageError('--async and --payload go with --invoke NAME')
+    if args.invoke is None and (args.is_async or args.payload is not None):
+        raise UsageError('--async and --payload go with --invoke NAME')
     payload = _payload(args) if args.invoke else None
     modules = _load(args.files)
     entry_points = [module.main for module in modules if callable(getattr(module, 'main', None))]
