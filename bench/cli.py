@@ -105,7 +105,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, OSError) as exc:
         print(f'bench: error: cannot set the CPU affinity: {exc}', file=sys.stderr)
         return EXIT_USAGE
+    try:
+        return _run(args, args_list, suites, original_cpus)
+    finally:
+        # main() may be called in a long-lived process (postroom bench, tests).
+        os.sched_setaffinity(0, original_cpus)
 
+
+def _run(
+    args: argparse.Namespace,
+    args_list: Sequence[str],
+    suites: Sequence[str],
+    original_cpus: frozenset[int],
+) -> int:
     profile: Profile = 'tiny' if args.tiny else 'quick' if args.quick else 'default'
     repeat = args.repeat or (3 if profile == 'default' else 1)
     results: list[SuiteResult] = []

@@ -139,7 +139,9 @@ def run(ctx: RunContext) -> SuiteResult:
     )
     result.figures += ctx.run(NAME, case)
     modes = [here]
-    if not ctx.child:
+    if len(ctx.original_cpus) == 1:
+        result.notes.append('one CPU available: the unpinned mode is the pinned mode')
+    elif not ctx.child:
         other = 'unpinned' if here == 'pinned' else 'pinned'
         cpus = sorted(ctx.original_cpus) if other == 'unpinned' else [min(ctx.original_cpus)]
         ctx.progress.add(1, f'{NAME}: {other} (child process)')
@@ -150,7 +152,7 @@ def run(ctx: RunContext) -> SuiteResult:
             result.notes.append(f'{other} mode not measured: {exc}')
             result.errors.append(str(exc))
         ctx.progress.tick()
-    for mode in sorted(modes, reverse=True):  # unpinned first, then pinned
+    for mode in sorted(set(modes), reverse=True):  # unpinned first, then pinned
         result.tables.append(
             subject_table(
                 f'{mode} ({"one CPU" if mode == "pinned" else "all CPUs"}); ratio: postroom ÷ this',
