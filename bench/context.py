@@ -39,10 +39,11 @@ class RunContext:
         """Pick the size for the current profile."""
         return {'tiny': tiny, 'quick': quick, 'default': default}[self.profile]
 
-    def run(self, suite: str, case: Case) -> list[Figure]:
-        """Run one case with this run's repeat count, ticking the progress bar."""
-        self.progress.add(self.repeat * len(case.subjects), f'{suite}: {case.name}')
-        return run_case(suite, case, self.repeat, self.progress.tick)
+    def run(self, suite: str, case: Case, max_repeat: int | None = None) -> list[Figure]:
+        """Run one case with this run's repeat count (capped), ticking the progress bar."""
+        repeat = self.repeat if max_repeat is None else min(self.repeat, max_repeat)
+        self.progress.add(repeat * len(case.subjects), f'{suite}: {case.name}')
+        return run_case(suite, case, repeat, self.progress.tick)
 
 
 @dataclass
