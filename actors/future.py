@@ -34,7 +34,6 @@ class LightFuture(pykka.Future[T]):
         super().__init__()
         self._done = allocate_lock()
         self._done.acquire()
-        self._claim = allocate_lock()
         self._value: Any = None
         self._exc_info: OptExcInfo | None = None
         self._is_set = False
@@ -80,29 +79,36 @@ class LightFuture(pykka.Future[T]):
         # Pass the baton on: every later or concurrent get() must also pass.
         done.release()
 
-    def _claim_once(self) -> None:
-        if self._get_hook is not None or not self._claim.acquire(False):
-            raise queue.Full
+    # A future is set once, by the one actor that handles its message. A
+    # second set is a bug and raises queue.Full, as pykka's does; the lock's
+    # own "release unlocked lock" error catches two setters racing.
+
+    def _settle(self) -> None:
+        self._is_set = True
+        try:
+            self._done.release()
+        except RuntimeError:
+            raise queue.Full from None
 
     def set(self, value: Any | None = None) -> None:
         """Set the value; a second ``set`` or ``set_exception`` raises ``queue.Full``."""
-        self._claim_once()
+        if self._is_set or self._get_hook is not None:
+            raise queue.Full
         self._value = value
-        self._is_set = True
-        self._done.release()
+        self._settle()
 
     def set_exception(self, exc_info: OptExcInfo | None = None) -> None:
         """Set an exception (``sys.exc_info()`` when none is given) to be raised by ``get``."""
         assert exc_info is None or len(exc_info) == 3
-        self._claim_once()
+        if self._is_set or self._get_hook is not None:
+            raise queue.Full
         self._exc_info = exc_info if exc_info is not None else sys.exc_info()
-        self._is_set = True
-        self._done.release()
+        self._settle()
 
     def set_get_hook(self, func: GetHookFunc[T]) -> None:
         """Compute the value with ``func(timeout)`` when ``get`` is first called."""
-        if not self._claim.acquire(False):
+        if self._is_set or self._get_hook is not None:
             raise queue.Full
         super().set_get_hook(func)
         # Waiters blocked before the hook was set go on to call it.
-        self._done.release()
+        self._settle()

@@ -7,6 +7,9 @@ from typing import Any
 
 __all__ = ['Bunch', 'bunchify']
 
+_SCALARS = frozenset({str, int, float, bool, bytes, type(None)})
+_setitem = dict.__setitem__
+
 
 class Bunch(dict[str, Any]):
     """A dict whose keys can also be read and written as attributes.
@@ -20,7 +23,8 @@ class Bunch(dict[str, Any]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__()
-        self.update(*args, **kwargs)
+        if args or kwargs:
+            self.update(*args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -31,7 +35,7 @@ class Bunch(dict[str, Any]):
             ) from None
 
     def __setattr__(self, name: str, value: Any) -> None:
-        self[name] = value
+        _setitem(self, name, value if type(value) in _SCALARS else bunchify(value))
 
     def __delattr__(self, name: str) -> None:
         try:
@@ -40,7 +44,7 @@ class Bunch(dict[str, Any]):
             raise AttributeError(name) from None
 
     def __setitem__(self, key: str, value: Any) -> None:
-        super().__setitem__(key, bunchify(value))
+        _setitem(self, key, value if type(value) in _SCALARS else bunchify(value))
 
     def __dir__(self) -> Iterable[str]:
         return [*super().__dir__(), *(k for k in self if isinstance(k, str))]
@@ -73,12 +77,13 @@ def bunchify(value: Any) -> Any:
     Lists and tuples are rebuilt with their items converted; other values are
     returned as they are.
     """
-    if isinstance(value, Bunch):
+    kind = type(value)
+    if kind in _SCALARS or kind is Bunch:
         return value
-    if isinstance(value, Mapping):
+    if kind is dict or isinstance(value, Mapping):
         bunch = Bunch()
         for key, item in value.items():
-            dict.__setitem__(bunch, key, bunchify(item))
+            _setitem(bunch, key, item if type(item) in _SCALARS else bunchify(item))
         return bunch
     if isinstance(value, list):
         return [bunchify(item) for item in value]

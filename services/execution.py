@@ -143,18 +143,34 @@ def detach(value: Any, *, service: str, cid: str) -> Any:
     copied through pickle, so the service cannot change a response after it
     has been sent.
     """
-    kind = type(value)
-    if kind in IMMUTABLE_TYPES:
-        return value
-    if kind is dict or kind is Bunch:
-        bunch = Bunch()
-        for key, item in value.items():
-            dict.__setitem__(bunch, key, detach(item, service=service, cid=cid))
-        return bunch
-    if kind is list:
-        return [detach(item, service=service, cid=cid) for item in value]
-    if kind is tuple:
-        return tuple(detach(item, service=service, cid=cid) for item in value)
-    if isinstance(value, Mapping):
-        return detach(dict(value), service=service, cid=cid)
-    return copy_message(value, what=f'response of service {service!r} (cid {cid})')
+    return _Detacher(service, cid).detach(value)
+
+
+class _Detacher:
+    __slots__ = ('cid', 'service')
+
+    def __init__(self, service: str, cid: str) -> None:
+        self.service = service
+        self.cid = cid
+
+    def detach(self, value: Any) -> Any:
+        kind = type(value)
+        if kind in IMMUTABLE_TYPES:
+            return value
+        if kind is dict or kind is Bunch:
+            bunch = Bunch()
+            for key, item in value.items():
+                if type(item) not in IMMUTABLE_TYPES:
+                    item = self.detach(item)
+                _setitem(bunch, key, item)
+            return bunch
+        if kind is list:
+            return [item if type(item) in IMMUTABLE_TYPES else self.detach(item) for item in value]
+        if kind is tuple:
+            return tuple(self.detach(item) for item in value)
+        if isinstance(value, Mapping):
+            return self.detach(dict(value))
+        return copy_message(value, what=f'response of service {self.service!r} (cid {self.cid})')
+
+
+_setitem = dict.__setitem__

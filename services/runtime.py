@@ -262,7 +262,7 @@ class Runtime:
             deployed.name,
             cid,
             self._message_payload(deployed.name, cid, payload, fields),
-            data_format=check_data_format(data_format or DATA_FORMAT.DICT),
+            data_format=_data_format(data_format),
             chain=() if caller is None else (*caller.invocation.chain, caller.deployed.name),
             serialize=serialize,
         )
@@ -360,7 +360,7 @@ class Runtime:
             deployed.name,
             cid,
             self._message_payload(deployed.name, cid, payload, fields),
-            data_format=check_data_format(data_format or DATA_FORMAT.DICT),
+            data_format=_data_format(data_format),
             reply_async=True,
             callbacks=callbacks,
             in_reply_to=in_reply_to,
@@ -601,6 +601,12 @@ class Runtime:
             self._state = _State.STOPPED
             self._stopped.set()
             _live_runtimes.discard(self)
+
+
+def _data_format(data_format: str | None) -> str:
+    if data_format is None or data_format == DATA_FORMAT.DICT:
+        return DATA_FORMAT.DICT
+    return check_data_format(data_format)
 
 
 def _duplicate(name: str, first: DeployedService, second: DeployedService) -> DeployError:
