@@ -1,0 +1,534 @@
+"""``PooledActor``: a pykka actor with no thread of its own, run by its system's pool.
+
+The actor's mailbox does the scheduling. When a message arrives in an empty
+mailbox, the mailbox submits itself to the pool of the actor's system
+(``actors.pool.ActorPool``); a pool thread then handles up to ``throughput``
+messages and either leaves (mailbox empty) or queues the actor again behind
+the other runnable actors (fairness). With ``workers = 1`` (the default) at
+most one thread runs the actor at a time; ``workers = N`` lets up to N pool
+threads handle its messages at once, dequeued in arrival order.
+
+Everything else is pykka's: ``on_receive``, ``on_start``/``on_stop``/
+``on_failure``, ``ask``/``tell``, proxies, futures and the ``ActorRegistry``
+work as they do on a ``pykka.ThreadingActor``.
+
+What makes an idle actor cheap (a bare pykka actor costs about 2.4 KB):
+
+- one small mailbox object is the actor's inbox *and* its ``actor_stopped``
+  flag (``is_set``/``set``/``wait``, like a ``threading.Event``); its message
+  deque exists only while messages are queued;
+- the URN is a UUID4 made from a random per-process prefix and a counter,
+  not from ``os.urandom`` per actor;
+- the actor leaves pykka's registry list from its tail in O(1) when actors
+  stop newest first (as ``ActorSystem.shutdown`` and
+  ``ActorRegistry.stop_all`` do); ``unregister_many`` removes many in one pass.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import sys
+import threading
+import uuid
+from collections import deque
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Self, cast
+
+import pykka
+from pykka import ActorDeadError, ActorRef, ActorRegistry
+from pykka.messages import _ActorStop
+
+from actors.blocking import blocking
+from actors.context import spawning_system
+from actors.future import LightFuture
+from actors.pool import PoolStopped
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from pykka._actor import ActorInbox
+    from pykka._envelope import Envelope
+
+    from actors.pool import ActorPool
+    from actors.system import ActorSystem
+
+__all__ = ['PooledActor', 'unregister_many']
+
+# pykka's own logger: pooled actors log what pykka's actor loop logs, word for word.
+pykka_logger = logging.getLogger('pykka')
+
+_REGISTRY_TAIL: Final = 64
+"""How far from the end of pykka's registry list a stopping actor looks for itself first."""
+
+
+# -- URNs --------------------------------------------------------------------
+
+
+class _UrnSource:
+    """UUID4 URNs from 74 random bits per process and a 48-bit counter."""
+
+    def __init__(self) -> None:
+        self.reseed()
+
+    def reseed(self) -> None:
+        digits = uuid.uuid4().hex  # version and variant bits already set
+        self.prefix = f'urn:uuid:{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-'
+        self.counter = itertools.count(int(digits[20:], 16))
+
+    def next(self) -> str:
+        return f'{self.prefix}{next(self.counter) & 0xFFFF_FFFF_FFFF:012x}'
+
+
+_urns = _UrnSource()
+if hasattr(os, 'register_at_fork'):
+    # A forked child must not hand out its parent's URNs.
+    os.register_at_fork(after_in_child=_urns.reseed)
+
+
+# -- the registry ------------------------------------------------------------
+
+
+def _unregister(ref: ActorRef[Any]) -> None:
+    """``ActorRegistry.unregister``, looking at the list's tail first.
+
+    pykka's version scans the list from the front and removes the ref with
+    ``list.remove``, so stopping n actors costs O(n^2). Actors usually stop
+    newest first, and the newest are at the end.
+    """
+    refs = ActorRegistry._actor_refs  # the same list and lock, searched faster
+    with ActorRegistry._actor_refs_lock:
+        index = _find(refs, ref)
+        if index is not None:
+            del refs[index]
+    if index is None:
+        pykka_logger.debug('Unregistered %s (not found in registry)', ref)
+    else:
+        pykka_logger.debug('Unregistered %s', ref)
+
+
+def _find(refs: list[ActorRef[Any]], ref: ActorRef[Any]) -> int | None:
+    try:
+        return refs.index(ref, max(len(refs) - _REGISTRY_TAIL, 0))
+    except ValueError:
+        pass
+    try:
+        return refs.index(ref)
+    except ValueError:
+        return None
+
+
+def unregister_many(refs: Iterable[ActorRef[Any]]) -> int:
+    """Remove many refs from pykka's ``ActorRegistry`` in one pass; returns how many.
+
+    ``ActorRegistry.unregister`` is linear in the number of registered
+    actors, so stopping a million actors one by one in an arbitrary order is
+    quadratic. Call this first (e.g. before stopping all of a system's
+    actors): pooled actors whose refs it removed skip the registry when they
+    stop.
+    """
+    gone = {id(ref): ref for ref in refs}
+    if not gone:
+        return 0
+    registry = ActorRegistry._actor_refs
+    with ActorRegistry._actor_refs_lock:
+        before = len(registry)
+        registry[:] = [ref for ref in registry if id(ref) not in gone]
+        removed = before - len(registry)
+    for ref in gone.values():
+        inbox = ref.actor_inbox
+        if isinstance(inbox, _Mailbox):
+            inbox.registered = False
+    return removed
+
+
+# -- the mailbox -------------------------------------------------------------
+
+
+def _dead(actor_ref: object, why: str = 'stopped before handling the message') -> ActorDeadError:
+    return ActorDeadError(f'{actor_ref} {why}')
+
+
+class _Mailbox:
+    """A pooled actor's inbox, its run state on the pool, and its ``actor_stopped`` flag.
+
+    ``running`` counts the pool tasks scheduled or running for the actor (at
+    most ``workers``); the mailbox submits itself to the pool whenever a
+    message arrives and fewer than that many are. All state changes happen
+    under ``lock``; messages are handled outside it.
+    """
+
+    __slots__ = (
+        'actor',
+        'closing',
+        'lock',
+        'pool',
+        'queue',
+        'registered',
+        'running',
+        'started',
+        'stopped',
+        'waiter',
+        'workers',
+    )
+
+    def __init__(self, actor: PooledActor, pool: ActorPool, workers: int) -> None:
+        self.actor: PooledActor | None = actor
+        self.pool = pool
+        self.lock = threading.Lock()
+        self.queue: deque[Envelope[Any]] | None = None
+        self.workers = workers
+        # One run is reserved for the start: nothing is dispatched before on_start.
+        self.running = 1
+        self.started = False
+        self.stopped = False
+        # The stop message, held until the actor's other in-flight messages finish.
+        self.closing: Envelope[Any] | None = None
+        self.registered = True
+        self.waiter: threading.Event | None = None
+
+    def __repr__(self) -> str:
+        state = 'stopped' if self.stopped else 'running' if self.started else 'starting'
+        queued = len(self.queue) if self.queue else 0
+        return f'<mailbox of {self.actor}: {state}, {queued} queued, {self.running} runs>'
+
+    # -- the inbox (pykka's ActorInbox) -------------------------------------
+
+    def put(self, envelope: Envelope[Any], /) -> None:
+        """Queue ``envelope``; schedule the actor if it is idle."""
+        with self.lock:
+            if self.stopped:
+                dead = True
+            else:
+                dead = False
+                queue = self.queue
+                if queue is None:
+                    queue = self.queue = deque()
+                queue.append(envelope)
+                schedule = self.started and self.running < self.workers and self.closing is None
+                if schedule:
+                    self.running += 1
+        if dead:
+            self._reject(envelope)
+        elif schedule:
+            self._submit()
+
+    def get(self) -> Envelope[Any]:
+        """The oldest queued envelope (pykka's inbox protocol; the pool dequeues by itself)."""
+        with self.lock:
+            if not self.queue:
+                raise IndexError(f'{self.actor}: get() from an empty mailbox')
+            return self.queue.popleft()
+
+    def empty(self) -> bool:
+        """Whether no message is queued."""
+        return not self.queue
+
+    def _reject(self, envelope: Envelope[Any]) -> None:
+        # A message that reached a stopped actor: an ask fails, a tell raises as pykka's does.
+        if envelope.reply_to is None:
+            raise _dead(self._name(), 'not found')
+        # A stop finds the actor already dead: ActorRef.stop() then returns False.
+        envelope.reply_to.set_exception(exc_info=(ActorDeadError, _dead(self._name()), None))
+
+    def _name(self) -> str:
+        actor = self.actor
+        return str(actor.actor_ref) if actor is not None else 'a stopped pooled actor'
+
+    # -- actor_stopped (threading.Event's interface) -------------------------
+
+    def is_set(self) -> bool:
+        """Whether the actor has stopped."""
+        return self.stopped
+
+    def set(self) -> None:
+        """Mark the actor stopped: it handles no further message."""
+        with self.lock:
+            self.stopped = True
+            waiter = self.waiter
+        if waiter is not None:
+            waiter.set()
+
+    def clear(self) -> None:
+        """Not supported: an actor cannot be restarted (as in pykka)."""
+        raise RuntimeError(f'{self._name()}: a stopped actor cannot be restarted')
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the actor has stopped; ``False`` if ``timeout`` passes first."""
+        with self.lock:
+            if self.stopped:
+                return True
+            if self.waiter is None:
+                self.waiter = threading.Event()
+            waiter = self.waiter
+        with blocking():
+            return waiter.wait(timeout)
+
+    # -- running on the pool -------------------------------------------------
+
+    def open(self) -> None:
+        """Start without an ``on_start`` to run: messages may be dispatched at once."""
+        with self.lock:
+            self.started = True
+            self.running = min(len(self.queue), self.workers) if self.queue else 0
+            runs = self.running
+        for _ in range(runs):
+            self._submit()
+
+    def _submit(self) -> None:
+        try:
+            self.pool.submit(self)
+        except PoolStopped as exc:
+            self.abandon(str(exc))
+
+    def abandon(self, reason: str) -> None:
+        """The pool cannot run the actor any more: stop it and fail what it holds."""
+        actor = self.actor
+        if actor is None:
+            return
+        if not self.stopped:
+            pykka_logger.error('%s stopped: %s', actor, reason)
+            actor._unregister_and_forget()
+            self.set()
+        with self.lock:
+            self.running = 0
+        self._teardown(reason)
+
+    def run(self) -> None:
+        """Handle messages on the calling pool thread until empty or out of turns."""
+        actor = self.actor
+        if actor is None:
+            return
+        if not self.started:
+            self._start(actor)
+        handle = actor._handle_envelope
+        lock = self.lock
+        for _ in range(actor.throughput):
+            with lock:
+                if self.stopped or self.closing is not None:
+                    break
+                queue = self.queue
+                if not queue:
+                    self.queue = None
+                    self.running -= 1
+                    return
+                envelope = queue.popleft()
+                if self.workers > 1 and isinstance(envelope.message, _ActorStop):
+                    self.closing = envelope  # handled once the other runs are out
+                    break
+            handle(envelope)
+        else:
+            # Out of turns: queue up again behind the other runnable actors.
+            self._submit()
+            return
+        with lock:
+            last = self._leave()
+        if last is not None:
+            self._finish(actor, last)
+
+    def _start(self, actor: PooledActor) -> None:
+        actor._actor_loop_setup()
+        with self.lock:
+            self.started = True
+            # workers > 1: the messages that came in during on_start get their runs now.
+            extra = min(self.workers - self.running, len(self.queue) - 1 if self.queue else 0)
+            extra = max(extra, 0)
+            self.running += extra
+        for _ in range(extra):
+            self._submit()
+
+    def _leave(self) -> Envelope[Any] | bool | None:
+        """A run ends because the actor stops (lock held).
+
+        Returns what the last run out must do: handle the held stop message
+        (an ``Envelope``), tear down (``True``), or nothing (``None``).
+        """
+        self.running -= 1
+        if self.running > 0:
+            return None
+        closing = self.closing
+        if closing is not None and not self.stopped:
+            self.closing = None
+            self.running = 1
+            return closing
+        return True
+
+    def _finish(self, actor: PooledActor, stop: Envelope[Any] | bool) -> None:
+        if stop is not True:
+            actor._handle_envelope(cast('Envelope[Any]', stop))
+            with self.lock:
+                self.running = 0
+        self._teardown('stopped before handling the message')
+
+    def _teardown(self, why: str) -> None:
+        """Fail every message still queued, as pykka's actor loop does when it ends."""
+        with self.lock:
+            queue, self.queue = self.queue, None
+            closing, self.closing = self.closing, None
+            name = self._name()
+            self.actor = None  # as a thread actor's object goes with its thread
+        leftovers = list(queue or ())
+        if closing is not None:
+            leftovers.insert(0, closing)
+        for envelope in leftovers:
+            if envelope.reply_to is None:
+                continue
+            if isinstance(envelope.message, _ActorStop):
+                envelope.reply_to.set(None)
+            else:
+                envelope.reply_to.set_exception(exc_info=(ActorDeadError, _dead(name, why), None))
+
+
+# -- the actor ---------------------------------------------------------------
+
+
+class PooledActor(pykka.Actor):
+    """A pykka actor run by its actor system's shared thread pool.
+
+    Start it like any pykka actor (``MyActor.start()``, or
+    ``system.spawn(MyActor)``); it runs on the pool of the system spawning it,
+    or of ``actors.default_system()`` when started outside a system.
+
+    - ``throughput``: messages handled per turn on a pool thread before the
+      actor queues up again behind other runnable actors.
+    - ``workers``: how many pool threads may handle its messages at once
+      (default 1: one at a time, in arrival order). ``on_start`` runs before
+      any message; ``on_stop`` after every message that arrived before the
+      stop.
+
+    A handler may block (``ask``, ``Future.get``, ``time.sleep``): the pool
+    lends a thread meanwhile, at once for postroom waits, within about
+    ``ActorPool.stall_interval`` seconds for other waits.
+    """
+
+    throughput: ClassVar[int] = 8
+    workers: ClassVar[int] = 1
+
+    _system: ActorSystem
+
+    def __init__(self, *_args: Any, **_kwargs: Any) -> None:
+        # pykka.Actor.__init__ is not called on purpose: it makes a uuid4 (an
+        # os.urandom call), a threading.Event and a queue per actor. This sets
+        # the same attributes, lighter.
+        workers = self.workers
+        for setting, value in (('workers', workers), ('throughput', self.throughput)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(
+                    f'{type(self).__name__}.{setting} must be an int >= 1, not {value!r}'
+                )
+        from actors.system import default_system  # noqa: PLC0415 - system imports the pool lazily
+
+        system = spawning_system()
+        if system is None:
+            system = default_system()
+        self._system = system
+        self.actor_urn = _urns.next()
+        mailbox = _Mailbox(self, system.pool, workers)
+        self.actor_inbox = mailbox
+        # The mailbox is also the stopped flag: is_set/set/wait, as a threading.Event.
+        self.actor_stopped = cast('threading.Event', mailbox)
+        self._actor_ref = ActorRef(self)
+
+    @classmethod
+    def start(cls, *args: Any, **kwargs: Any) -> ActorRef[Self]:
+        """Start an actor on the pool and register it (see ``pykka.Actor.start``)."""
+        obj = cls(*args, **kwargs)
+        assert obj.actor_ref is not None, (
+            'Actor.__init__() have not been called. '
+            'Did you forget to call super() in your override?'
+        )
+        # pykka formats its debug messages even when nobody listens: skip that cost.
+        with ActorRegistry._actor_refs_lock:
+            ActorRegistry._actor_refs.append(obj.actor_ref)
+        if pykka_logger.isEnabledFor(logging.DEBUG):
+            pykka_logger.debug('Registered %s', obj.actor_ref)
+            pykka_logger.debug('Starting %s', obj)
+        obj._start_actor_loop()
+        return obj.actor_ref
+
+    @staticmethod
+    def _create_actor_inbox() -> ActorInbox:
+        raise TypeError('A PooledActor makes its mailbox in __init__: it needs the actor')
+
+    @staticmethod
+    def _create_future() -> pykka.Future[Any]:
+        return LightFuture()
+
+    @property
+    def pool(self) -> ActorPool:
+        """The pool that runs this actor."""
+        return self._mailbox.pool
+
+    @property
+    def _mailbox(self) -> _Mailbox:
+        return cast('_Mailbox', self.actor_inbox)
+
+    def _start_actor_loop(self) -> None:
+        mailbox = self._mailbox
+        cls = type(self)
+        if cls.on_start is pykka.Actor.on_start and (
+            cls._actor_loop_setup is PooledActor._actor_loop_setup
+        ):
+            mailbox.open()  # nothing to run before the first message
+        else:
+            mailbox._submit()  # the reserved first run calls on_start
+
+    def _actor_loop(self) -> None:
+        raise TypeError('A PooledActor has no loop of its own: its pool runs it')
+
+    def _handle_envelope(self, envelope: Envelope[Any]) -> None:
+        """Handle one message as pykka's actor loop does."""
+        reply_to = envelope.reply_to
+        try:
+            response = self._handle_receive(envelope.message)
+            if reply_to is not None:
+                reply_to.set(response)
+        except Exception:
+            if reply_to is not None:
+                pykka_logger.info(
+                    'Exception returned from %s to caller:', self, exc_info=sys.exc_info()
+                )
+                reply_to.set_exception()
+            else:
+                self._handle_failure(*sys.exc_info())
+                try:
+                    self.on_failure(*sys.exc_info())
+                except Exception:  # noqa: BLE001 - logged and stops the actor, as in pykka
+                    self._handle_failure(*sys.exc_info())
+        except BaseException:  # noqa: BLE001 - pykka stops every actor, and so do we
+            pykka_logger.debug('%r in %s. Stopping all actors.', sys.exc_info()[1], self)
+            self._stop()
+            ActorRegistry.stop_all()
+
+    def _stop(self) -> None:
+        """Stop at once, without handling the rest of the mailbox."""
+        self._unregister_and_forget()
+        self.actor_stopped.set()
+        pykka_logger.debug('Stopped %s', self)
+        try:
+            self.on_stop()
+        except Exception:  # noqa: BLE001 - logged and stops the actor, as in pykka
+            self._handle_failure(*sys.exc_info())
+
+    def _handle_failure(
+        self,
+        exception_type: type[BaseException] | None,
+        exception_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Log an unexpected failure; unregister and stop the actor."""
+        pykka_logger.error(
+            'Unhandled exception in %s:',
+            self,
+            exc_info=(exception_type, exception_value, traceback),  # type: ignore[arg-type]
+        )
+        self._unregister_and_forget()
+        self.actor_stopped.set()
+
+    def _unregister_and_forget(self) -> None:
+        mailbox = self._mailbox
+        if mailbox.registered:
+            mailbox.registered = False
+            _unregister(self.actor_ref)
+        self._system.forget(self.actor_ref)
