@@ -54,6 +54,9 @@ class ThreadActor(pykka.ThreadingActor):
     _system: ActorSystem | None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        workers = self.workers
+        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+            raise ValueError(f'{type(self).__name__}.workers must be an int >= 1, not {workers!r}')
         super().__init__(*args, **kwargs)
         self._system = spawning_system()
 
@@ -73,8 +76,6 @@ class ThreadActor(pykka.ThreadingActor):
 
     def _start_actor_loop(self) -> None:
         workers = self.workers
-        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
-            raise ValueError(f'{type(self).__name__}.workers must be an int >= 1, not {workers!r}')
         name = type(self).__name__
         if workers == 1:
             targets = [self._actor_loop]
@@ -93,10 +94,20 @@ class ThreadActor(pykka.ThreadingActor):
             )
             for target in targets
         ]
-        if self._system is not None:
-            self._system.adopt_threads(self._threads)
-        for thread in self._threads:
-            thread.start()
+        started: list[threading.Thread] = []
+        try:
+            for thread in self._threads:
+                thread.start()
+                started.append(thread)
+        except BaseException:
+            # pykka registered the actor before starting it: undo that, stop
+            # the threads that did start, and let the caller see why.
+            self._threads = started
+            self._handle_failure(*sys.exc_info())
+            raise
+        finally:
+            if self._system is not None:
+                self._system.adopt_threads(started)
 
     # -- workers > 1 -------------------------------------------------------
 

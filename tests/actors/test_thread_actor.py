@@ -162,3 +162,17 @@ def test_proxy_works(system: ActorSystem) -> None:
     proxy.add(2)
     assert proxy.add(3).get(timeout=5) == 5
     assert proxy.count.get(timeout=5) == 5
+
+
+def test_a_thread_that_cannot_start_fails_the_spawn_and_leaves_nothing_registered(
+    system: ActorSystem, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, 'start', refuse)
+    with pytest.raises(RuntimeError, match="can't start new thread"):
+        system.spawn(Echo, name='doomed')
+    monkeypatch.undo()
+    assert system.get('doomed') is None
+    assert not [ref for ref in pykka.ActorRegistry.get_all() if ref.actor_class is Echo]
