@@ -117,6 +117,7 @@ _KNOWN_ATTRS: Final = frozenset(
 # ... and Zato's, which we accept so that a ported service deploys, but ignore.
 _IGNORED_ZATO_ATTRS: Final = frozenset(
     {
+        'request_elem',
         'output_repeated',
         'skip_empty_keys',
         'SkipEmpty',

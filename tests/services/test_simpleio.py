@@ -225,6 +225,7 @@ def test_zato_attributes_we_do_not_implement_are_accepted_and_ignored() -> None:
     class Service:
         class SimpleIO:
             input = 'a'
+            request_elem = 'zato_security_get_list_request'
             output_repeated = True
             skip_empty_keys = True
             force_empty_keys = ('a',)
