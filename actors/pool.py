@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import threading
 import time
 from _thread import LockType, allocate_lock
@@ -47,8 +48,12 @@ __all__ = [
 
 logger = logging.getLogger('actors')
 
-DEFAULT_SIZE: Final = 4
-"""Threads of a pool whose size is not given."""
+DEFAULT_SIZE: Final = max(2, min(4, os.cpu_count() or 2))
+"""Threads of a pool whose size is not given: 2 to 4, after the CPU count.
+
+The GIL runs one thread's Python at a time, so more threads add contention,
+not speed; threads blocked in waits are made up for by the pool anyway.
+"""
 
 DEFAULT_MAX_SPARES: Final = 256
 """Threads a pool may add beyond its size to stand in for blocked ones (as ForkJoinPool)."""

@@ -31,13 +31,15 @@ import logging
 import os
 import sys
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Self, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Self, TypeVar, cast
 
 import pykka
 from pykka import ActorDeadError, ActorRef, ActorRegistry
+from pykka._envelope import Envelope
 from pykka.messages import _ActorStop
 
 from actors.blocking import blocking
@@ -49,18 +51,26 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from pykka._actor import ActorInbox
-    from pykka._envelope import Envelope
 
     from actors.pool import ActorPool
     from actors.system import ActorSystem
 
-__all__ = ['PooledActor', 'unregister_many']
+__all__ = ['PooledActor', 'stop_many', 'unregister_many']
+
+A = TypeVar('A', bound=pykka.Actor)
 
 # pykka's own logger: pooled actors log what pykka's actor loop logs, word for word.
 pykka_logger = logging.getLogger('pykka')
 
 _REGISTRY_TAIL: Final = 64
 """How far from the end of pykka's registry list a stopping actor looks for itself first."""
+
+_LOCK_STRIPES: Final = 4096
+# Mailboxes share these locks round robin: a lock per actor would cost 56 bytes
+# and one more object for the garbage collector to visit. A mailbox never
+# takes a lock while holding one, so sharing cannot deadlock.
+_locks = tuple(threading.Lock() for _ in range(_LOCK_STRIPES))
+_lock_numbers = itertools.count()
 
 
 # -- URNs --------------------------------------------------------------------
@@ -143,6 +153,66 @@ def unregister_many(refs: Iterable[ActorRef[Any]]) -> int:
     return removed
 
 
+class _Countdown:
+    """The reply-to of many stop messages at once: counts the replies, wakes the waiter."""
+
+    __slots__ = ('done', 'left', 'lock')
+
+    def __init__(self, count: int) -> None:
+        self.lock = threading.Lock()
+        self.left = count
+        self.done = threading.Event()
+        if count == 0:
+            self.done.set()
+
+    def set(self, value: Any = None) -> None:
+        """One actor has stopped."""
+        with self.lock:
+            self.left -= 1
+            last = self.left == 0
+        if last:
+            self.done.set()
+
+    def set_exception(self, exc_info: Any = None) -> None:
+        """One actor was stopped already."""
+        self.set()
+
+
+def stop_many(refs: Iterable[ActorRef[Any]], *, timeout: float | None = None) -> None:
+    """Stop many actors, each after the messages it already holds, and wait for all.
+
+    The stops are queued in the order given. Pooled actors take a faster path
+    than ``ref.stop()`` one by one: they leave pykka's registry in one pass
+    (``unregister_many``), get one shared stop message each and no futures,
+    and one wait covers them all. Other actors are stopped with
+    ``ref.stop(block=False)``. Raises ``TimeoutError`` naming how many are
+    still running after ``timeout`` seconds.
+    """
+    refs = list(refs)
+    pooled = [ref for ref in refs if isinstance(ref.actor_inbox, _Mailbox)]
+    unregister_many(pooled)
+    countdown = _Countdown(len(pooled))
+    stop = _ActorStop()
+    others: list[pykka.Future[bool]] = []
+    for ref in refs:
+        if isinstance(ref.actor_inbox, _Mailbox):
+            ref.actor_inbox.put(Envelope(stop, reply_to=countdown))  # type: ignore[arg-type]
+        else:
+            others.append(ref.stop(block=False))
+    deadline = None if timeout is None else time.monotonic() + timeout
+    with blocking():
+        finished = countdown.done.wait(timeout)
+    if not finished:
+        raise TimeoutError(f'{countdown.left} pooled actor(s) still running after {timeout} s')
+    for future in others:
+        remaining = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+        try:
+            future.get(timeout=remaining)
+        except pykka.Timeout:
+            left = sum(1 for ref in refs if ref.is_alive())
+            raise TimeoutError(f'{left} actor(s) still running after {timeout} s') from None
+
+
 # -- the mailbox -------------------------------------------------------------
 
 
@@ -165,6 +235,7 @@ class _Mailbox:
         'lock',
         'pool',
         'queue',
+        'ref',
         'registered',
         'running',
         'started',
@@ -175,8 +246,9 @@ class _Mailbox:
 
     def __init__(self, actor: PooledActor, pool: ActorPool, workers: int) -> None:
         self.actor: PooledActor | None = actor
+        self.ref: ActorRef[Any] | None = None  # set once the ref exists
         self.pool = pool
-        self.lock = threading.Lock()
+        self.lock = _locks[next(_lock_numbers) % _LOCK_STRIPES]
         self.queue: deque[Envelope[Any]] | None = None
         self.workers = workers
         # One run is reserved for the start: nothing is dispatched before on_start.
@@ -233,8 +305,7 @@ class _Mailbox:
         envelope.reply_to.set_exception(exc_info=(ActorDeadError, _dead(self._name()), None))
 
     def _name(self) -> str:
-        actor = self.actor
-        return str(actor.actor_ref) if actor is not None else 'a stopped pooled actor'
+        return str(self.ref)
 
     # -- actor_stopped (threading.Event's interface) -------------------------
 
@@ -366,11 +437,13 @@ class _Mailbox:
         with self.lock:
             queue, self.queue = self.queue, None
             closing, self.closing = self.closing, None
-            name = self._name()
             self.actor = None  # as a thread actor's object goes with its thread
+        if not queue and closing is None:
+            return
         leftovers = list(queue or ())
         if closing is not None:
             leftovers.insert(0, closing)
+        name = self._name()
         for envelope in leftovers:
             if envelope.reply_to is None:
                 continue
@@ -381,6 +454,21 @@ class _Mailbox:
 
 
 # -- the actor ---------------------------------------------------------------
+
+
+class _PooledRef(ActorRef[A]):
+    """pykka's ``ActorRef``, less its weak reference object: the mailbox holds the actor."""
+
+    def __init__(self, actor: A, mailbox: _Mailbox) -> None:
+        # ActorRef.__init__ is not called: it makes a weakref object per actor.
+        self.actor_class = type(actor)
+        self.actor_urn = actor.actor_urn
+        self.actor_inbox = mailbox
+        self.actor_stopped = cast('threading.Event', mailbox)
+
+    def _actor_weakref(self) -> A | None:  # type: ignore[override]
+        # What pykka's ActorProxy calls: the actor, or None once it has stopped.
+        return cast('A | None', cast('_Mailbox', self.actor_inbox).actor)
 
 
 class PooledActor(pykka.Actor):
@@ -428,7 +516,7 @@ class PooledActor(pykka.Actor):
         self.actor_inbox = mailbox
         # The mailbox is also the stopped flag: is_set/set/wait, as a threading.Event.
         self.actor_stopped = cast('threading.Event', mailbox)
-        self._actor_ref = ActorRef(self)
+        self._actor_ref = mailbox.ref = _PooledRef(self, mailbox)
 
     @classmethod
     def start(cls, *args: Any, **kwargs: Any) -> ActorRef[Self]:
@@ -531,4 +619,6 @@ class PooledActor(pykka.Actor):
         if mailbox.registered:
             mailbox.registered = False
             _unregister(self.actor_ref)
-        self._system.forget(self.actor_ref)
+        system = self._system
+        if system.is_running:  # a system shutting down clears its tables in one go
+            system.forget(self.actor_ref)
