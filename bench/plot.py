@@ -1,7 +1,8 @@
 """``--plot``: a PNG of the scaling suites (matplotlib, an optional extra).
 
 A scaling suite puts its series in ``SuiteResult.plot['panels']``: a list of
-``{'title', 'x_label', 'y_label', 'log_x', 'series': [{'label', 'x', 'y'}]}``.
+``{'title', 'x_label', 'y_label', 'log_x', 'log_base', 'log_y',
+'series': [{'label', 'x', 'y'}]}``.
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ def write_plot(results: Sequence[SuiteResult], path: Path) -> None:
         ax.set_ylabel(panel.get('y_label', ''))
         if panel.get('log_x'):
             ax.set_xscale('log', base=panel.get('log_base', 10))
+        if panel.get('log_y'):
+            ax.set_yscale('log')
+        elif panel['series']:
+            ax.set_ylim(bottom=0)
         if panel['series']:
             ax.legend(fontsize=7)
         ax.grid(True, alpha=0.3)

@@ -392,6 +392,7 @@ def panels(figures: list[Figure], kinds: Sequence[str], counts: Sequence[int]) -
                     'x_label': 'actors alive (N)',
                     'y_label': metric.unit,
                     'log_x': True,
+                    'log_y': True,  # thread and pooled actors differ by orders of magnitude
                     'series': series,
                 }
             )

@@ -175,7 +175,7 @@ def run(ctx: RunContext) -> SuiteResult:
     started = time.perf_counter()
     callers_list = ctx.size((1, 4), (1, 4, 16, 64), (1, 4, 16, 64))
     workers_list = ctx.size((1, 4), (1, 2, 4, 8), (1, 2, 4, 8))
-    calls = ctx.size(16, 160, 800)
+    calls = ctx.size(16, 160, 500)
     result = SuiteResult(NAME)
 
     def subject(name: str, kind: str, callers: int, workers: int) -> Subject:
