@@ -19,7 +19,8 @@ import pykka
 import pytest
 
 from bench import cli
-from bench.harness import Case, Figure, Metric, Subject, percentile, run_case
+from bench.context import SuiteResult
+from bench.harness import Case, Figure, Metric, Subject, Target, percentile, run_case
 from bench.processes import descendants, leftovers, terminate
 from bench.progress import Progress
 from bench.report import render, subject_table
@@ -255,9 +256,6 @@ def test_progress_without_tqdm_still_counts_and_writes(
 
 
 def test_render_lists_targets_and_notes() -> None:
-    from bench.context import SuiteResult
-    from bench.harness import Target
-
     result = SuiteResult('demo', targets=[Target('t1', True, '1.1x'), Target('t2', None, 'n/a')])
     result.notes.append('hello')
     text = render(result)
@@ -272,7 +270,7 @@ def test_render_lists_targets_and_notes() -> None:
 def test_spawn_failure_stops_what_started_and_says_where(monkeypatch: pytest.MonkeyPatch) -> None:
     threads_before = threading.active_count()
     real_start = threading.Thread.start
-    started = []
+    started: list[threading.Thread] = []
 
     def limited_start(self: threading.Thread) -> None:
         if len(started) >= 5:
