@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -21,12 +22,12 @@ from typing import Any, TextIO
 
 from tabulate import tabulate
 
-from actors import ReplyRecord
+from actors import ReplyRecord, new_cid
 from actors.backends import BACKENDS
 from services.dataformats import DATA_FORMAT
 from services.deployment import describe_class, find_services, load_file
 from services.errors import DeployError, ServiceNotFound, ValidationError
-from services.runtime import Runtime
+from services.runtime import ASYNC_FAILURE, Runtime
 
 __all__ = ['EXIT_FAILED', 'EXIT_OK', 'EXIT_USAGE', 'main']
 
@@ -81,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         '--actor', choices=BACKENDS, default='thread', help='default backend of service actors'
     )
+    run.add_argument(
+        '--log-level',
+        choices=('DEBUG', 'INFO', 'WARNING', 'ERROR'),
+        default='WARNING',
+        help="what the services' loggers print on stderr (default: WARNING)",
+    )
 
     services = commands.add_parser(
         'services',
@@ -105,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return bench_main(args_list[1:])
     args = _parser().parse_args(args_list)
-    logging.basicConfig(format='%(levelname)s %(name)s: %(message)s', level=logging.WARNING)
+    _configure_logging(getattr(args, 'log_level', 'WARNING'))
     try:
         if args.command == 'services':
             return _services(args.files, sys.stdout)
@@ -113,6 +120,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, DeployError, ServiceNotFound, ValidationError) as error:
         print(f'postroom: error: {error}', file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader (say, `| head`) has gone: stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(format='%(levelname)s %(name)s: %(message)s', level=level)
+    if level != 'DEBUG':
+        # pykka logs every exception it hands back to a caller, traceback and all.
+        logging.getLogger('pykka').setLevel(logging.WARNING)
+
+
+class _DropAsyncFailure(logging.Filter):
+    """Keeps the runtime's warning about one CID off stderr: the CLI reports it."""
+
+    def __init__(self, cid: str) -> None:
+        super().__init__()
+        self.cid = cid
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            getattr(record, ASYNC_FAILURE, False) and getattr(record, 'cid', None) == self.cid
+        )
 
 
 def _load(files: Sequence[str]) -> list[ModuleType]:
@@ -161,9 +193,18 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
 
 def _invoke(runtime: Runtime, args: argparse.Namespace, payload: Any, out: TextIO) -> int:
     if args.is_async:
-        cid = runtime.invoke_async(args.invoke, payload, data_format=args.data_format)
-        print(cid, file=out)
-        reply = runtime.correlator.wait(cid, timeout=args.timeout)
+        cid = new_cid()
+        quiet = _DropAsyncFailure(cid)
+        handlers = logging.getLogger().handlers
+        for handler in handlers:
+            handler.addFilter(quiet)
+        try:
+            runtime.invoke_async(args.invoke, payload, cid=cid, data_format=args.data_format)
+            print(cid, file=out)
+            reply = runtime.correlator.wait(cid, timeout=args.timeout)
+        finally:
+            for handler in handlers:
+                handler.removeFilter(quiet)
         print(_to_json(_reply_document(reply)), file=out)
         if reply.error is not None and reply.error.type == ValidationError.__name__:
             raise UsageError(reply.error.message.splitlines()[0])

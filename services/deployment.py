@@ -22,7 +22,7 @@ from services.service import Service
 from services.simpleio import SimpleIOSpec
 from services.stats import ServiceStats
 
-__all__ = ['DeployTarget', 'DeployedService', 'find_services', 'load_file']
+__all__ = ['DeployTarget', 'DeployedService', 'describe_class', 'find_services', 'load_file']
 
 DeployTarget = type[Service] | ModuleType | str | Path
 """What ``Runtime.deploy`` takes: a service class, a module, or a file path."""
@@ -148,6 +148,11 @@ def describe_class(service_class: type[Service], default_backend: str) -> Deploy
         )
     if not callable(getattr(service_class, 'handle', None)):
         raise DeployError(f'{qualname}.handle must be a method')
+    if 'accept' in dir(service_class):
+        raise DeployError(
+            f"{qualname} defines Zato's accept(): postroom has no channels to refuse a "
+            'request on; raise an exception from validate_input() instead'
+        )
     return DeployedService(
         name=name,
         cls=service_class,

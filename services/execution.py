@@ -10,7 +10,7 @@ from services.bunch import Bunch
 from services.dataformats import DATA_FORMAT, parse_payload, serialize_response
 from services.errors import ValidationError
 from services.invocation import Invocation
-from services.service import Request, Response, Service
+from services.service import Request, Response, ResponsePayload, Service
 
 if TYPE_CHECKING:
     from services.deployment import DeployedService
@@ -92,8 +92,9 @@ def run_service(
     """Run ``invocation`` of ``deployed`` here and return the response.
 
     A fresh service instance is made; the payload is parsed from its data
-    format and validated by SimpleIO; ``before_handle``, ``handle`` and
-    ``after_handle`` run; the output is validated, wrapped in the response
+    format and validated by SimpleIO; the hooks run in Zato's order
+    (``before_handle``, ``validate_input``, ``handle``, ``validate_output``,
+    ``after_handle``, ``finalize_handle``); the output is validated, wrapped in the response
     element, and detached from the service (copied). An exception leaves
     with a note naming the service and CID.
     """
@@ -118,8 +119,11 @@ def run_service(
             )
         service.response = Response()
         service.before_handle()
+        service.validate_input()
         service.handle()
+        service.validate_output()
         service.after_handle()
+        service.finalize_handle()
         output = service.response.payload
         if sio is not None:
             output = sio.build_output(output, service=name, cid=cid)
@@ -157,12 +161,10 @@ class _Detacher:
         kind = type(value)
         if kind in IMMUTABLE_TYPES:
             return value
-        if kind is dict or kind is Bunch:
+        if kind is dict or kind is Bunch or kind is ResponsePayload:
             bunch = Bunch()
             for key, item in value.items():
-                if type(item) not in IMMUTABLE_TYPES:
-                    item = self.detach(item)
-                _setitem(bunch, key, item)
+                _setitem(bunch, key, item if type(item) in IMMUTABLE_TYPES else self.detach(item))
             return bunch
         if kind is list:
             return [item if type(item) in IMMUTABLE_TYPES else self.detach(item) for item in value]

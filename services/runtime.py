@@ -36,7 +36,7 @@ from services.service import Service
 from services.service_actor import ServiceBehaviour
 from services.stats import StatsSnapshot
 
-__all__ = ['EXIT_DRAIN_TIMEOUT', 'Runtime']
+__all__ = ['ASYNC_FAILURE', 'EXIT_DRAIN_TIMEOUT', 'ZATO_ONLY_KEYWORDS', 'Runtime']
 
 logger = logging.getLogger('services')
 
@@ -48,6 +48,24 @@ STOP_GRACE = 1.0
 
 NESTED_WAIT_CHECK = 0.05
 """How often (seconds) a service waiting on another checks it can still be served."""
+
+ASYNC_FAILURE = 'postroom_async_failure'
+"""Set (true) on the log record of a failed asynchronous invocation."""
+
+ZATO_ONLY_KEYWORDS = frozenset(
+    {
+        'channel',
+        'transport',
+        'raise_timeout',
+        'skip_response_elem',
+        'environ',
+        'wsgi_environ',
+        'zato_ctx',
+        'expiration',
+        'to_json_string',
+    }
+)
+"""Zato's own invoke/invoke_async keywords: refused, never taken for input fields."""
 
 ServiceRef = str | type[Service]
 Callbacks = ServiceRef | Iterable[ServiceRef] | None
@@ -192,6 +210,7 @@ class Runtime:
         cid: str | None = None,
         data_format: str = DATA_FORMAT.DICT,
         serialize: bool = False,
+        as_bunch: bool = True,
         **fields: Any,
     ) -> Any:
         """Invoke a service and block until it replies; return its response.
@@ -202,7 +221,9 @@ class Runtime:
         response serialised in ``data_format`` with ``serialize=True``.
         ``ServiceNotFound`` for an unknown name; the service's own exception,
         with a note naming service and CID, if ``handle()`` raised;
-        ``InvokeTimeout`` after ``timeout`` seconds.
+        ``InvokeTimeout`` after ``timeout`` seconds. ``as_bunch`` is
+        accepted for Zato's sake: every dict response is a ``Bunch``, which
+        is a dict, whatever its value.
         """
         self._check_accepting()
         return self._invoke_sync(
@@ -389,6 +410,13 @@ class Runtime:
     @staticmethod
     def _message_payload(service: str, cid: str, payload: Any, fields: dict[str, Any]) -> Any:
         if fields:
+            zato_only = ZATO_ONLY_KEYWORDS.intersection(fields)
+            if zato_only:
+                raise TypeError(
+                    f'Invoking {service!r}: {", ".join(sorted(zato_only))} is a Zato invoke() '
+                    f'option postroom does not support; to send an input field of that name, '
+                    f'put it in the payload dict'
+                )
             if not (isinstance(payload, str) and payload == ''):
                 raise TypeError(
                     f'Invoking {service!r}: give a payload or keyword fields, not both '
@@ -440,7 +468,7 @@ class Runtime:
                 invocation.cid,
                 type(error).__name__,
                 error,
-                extra={'cid': invocation.cid, 'service': deployed.name},
+                extra={'cid': invocation.cid, 'service': deployed.name, ASYNC_FAILURE: True},
             )
             actor.add_reply(
                 ReplyRecord(

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from actors import Correlator
     from services.execution import ExecutionContext
 
-__all__ = ['Request', 'Response', 'Service']
+__all__ = ['Request', 'Response', 'ResponsePayload', 'Service']
 
 
 class Request:
@@ -41,13 +41,33 @@ class Request:
         return self._input
 
 
+class ResponsePayload(Bunch):
+    """The response a handler fills in: attributes, keys, or ``[:] = items``.
+
+    ``self.response.payload[:] = items`` is Zato's way to answer with a
+    list; it replaces the payload with that list.
+    """
+
+    __slots__ = ('_response',)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if isinstance(key, slice):
+            if key != slice(None):
+                raise TypeError('Only payload[:] = items can replace the whole response')
+            object.__getattribute__(self, '_response').payload = list(value)
+            return
+        super().__setitem__(key, value)
+
+
 class Response:
     """What a service replies with: fill ``payload`` by attribute or assign to it."""
 
     __slots__ = ('payload',)
 
     def __init__(self) -> None:
-        self.payload: Any = Bunch()
+        payload = ResponsePayload()
+        object.__setattr__(payload, '_response', self)
+        self.payload: Any = payload
 
 
 class Service:
@@ -83,11 +103,20 @@ class Service:
     def before_handle(self) -> None:
         """Run before ``handle()``; override to prepare."""
 
+    def validate_input(self) -> None:
+        """Run after SimpleIO has validated the input, before ``handle()``; raise to refuse."""
+
     def handle(self) -> None:
         """Do the service's work: read ``self.request``, fill ``self.response``."""
 
+    def validate_output(self) -> None:
+        """Run after a successful ``handle()``; raise to refuse the response."""
+
     def after_handle(self) -> None:
-        """Run after a successful ``handle()``; override to finish up."""
+        """Run after ``validate_output()``; override to finish up."""
+
+    def finalize_handle(self) -> None:
+        """Run last, after ``after_handle()``."""
 
     @property
     def logger(self) -> logging.LoggerAdapter[logging.Logger]:
@@ -112,6 +141,7 @@ class Service:
         cid: str | None = None,
         data_format: str | None = None,
         serialize: bool = False,
+        as_bunch: bool = True,
         **fields: Any,
     ) -> Any:
         """Invoke another service and block on its reply; it inherits this CID.

@@ -164,3 +164,56 @@ def test_bad_input_never_prints_a_traceback() -> None:
     )
     assert done.returncode == 2
     assert done.stderr == 'postroom: error: No such file: no-such-file.py\n'
+
+
+def test_log_level_shows_the_services_info_lines(services_file: str, tmp_path: Path) -> None:
+    path = tmp_path / 'chatty_services.py'
+    path.write_text(
+        'from services import Service\n'
+        'class Chatty(Service):\n'
+        "    name = 'chatty'\n"
+        '    def handle(self):\n'
+        "        self.logger.info('hello from %s', self.cid)\n"
+    )
+    quiet = subprocess.run(
+        [sys.executable, '-m', 'services', 'run', str(path), '--invoke', 'chatty'],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    chatty = subprocess.run(
+        [
+            sys.executable,
+            '-m',
+            'services',
+            'run',
+            str(path),
+            '--invoke',
+            'chatty',
+            '--log-level',
+            'INFO',
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (quiet.returncode, chatty.returncode) == (0, 0)
+    assert 'hello from' not in quiet.stderr
+    assert 'INFO chatty: hello from' in chatty.stderr
+
+
+def test_a_closed_pipe_is_not_a_traceback() -> None:
+    with subprocess.Popen(
+        [sys.executable, '-m', 'services', 'services', PIPELINE] + [PIPELINE] * 200,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    ) as child:
+        assert child.stdout is not None
+        child.stdout.readline()
+        child.stdout.close()  # like `| head -1`
+        child.wait(timeout=60)
+        assert child.stderr is not None
+        assert b'Traceback' not in child.stderr.read()

@@ -164,11 +164,6 @@ def test_the_page_calls_the_target_without_its_required_input(runtime: Runtime) 
     assert caught.value.element == 'cust_id'
 
 
-@pytest.mark.xfail(
-    raises=TypeError,
-    strict=True,
-    reason='gap: invoke() has no as_bunch parameter; as_bunch=True is taken for an inline field',
-)
 def test_a_simpleio_response_read_with_dot_notation(
     runtime: Runtime, logs: pytest.LogCaptureFixture
 ) -> None:

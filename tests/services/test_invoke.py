@@ -196,3 +196,19 @@ def test_stats_count_invocations_and_failures(rt: Runtime) -> None:
     table = rt.stats_table()
     assert 'echo' in table
     assert 'mean ms' in table
+
+
+def test_as_bunch_is_accepted_and_the_response_is_still_a_bunch(rt: Runtime) -> None:
+    for as_bunch in (True, False):
+        response = rt.invoke('crm.get-customer', {'cust_id': 1}, as_bunch=as_bunch)
+        assert response.customer.cust_id == 1
+        assert isinstance(response, dict)
+
+
+@pytest.mark.parametrize('keyword', ['channel', 'transport', 'raise_timeout', 'skip_response_elem'])
+def test_zato_only_keywords_are_refused_not_taken_for_fields(rt: Runtime, keyword: str) -> None:
+    with pytest.raises(TypeError, match=f'{keyword} is a Zato invoke\\(\\) option'):
+        rt.invoke('echo', **{keyword: 'x'})
+    with pytest.raises(TypeError, match=keyword):
+        rt.invoke_async('echo', **{keyword: 'x'})
+    assert rt.invoke('echo', {keyword: 'x'}) == {keyword: 'x'}

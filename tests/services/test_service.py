@@ -139,3 +139,92 @@ def test_in_reply_to_is_none_for_a_plain_invocation(runtime: Runtime) -> None:
 
     runtime.deploy(Shows)
     assert runtime.invoke('shows') == {'in_reply_to': None}
+
+
+def test_zato_hooks_run_in_zatos_order(runtime: Runtime) -> None:
+    class Hooked(Service):
+        name = 'hooked'
+
+        def before_handle(self) -> None:
+            self.order = ['before_handle']
+
+        def validate_input(self) -> None:
+            self.order.append('validate_input')
+
+        def handle(self) -> None:
+            self.order.append('handle')
+
+        def validate_output(self) -> None:
+            self.order.append('validate_output')
+
+        def after_handle(self) -> None:
+            self.order.append('after_handle')
+
+        def finalize_handle(self) -> None:
+            self.order.append('finalize_handle')
+            self.response.payload = {'order': self.order}
+
+    runtime.deploy(Hooked)
+    assert runtime.invoke('hooked').order == [
+        'before_handle',
+        'validate_input',
+        'handle',
+        'validate_output',
+        'after_handle',
+        'finalize_handle',
+    ]
+
+
+def test_validate_input_can_refuse_a_request(runtime: Runtime) -> None:
+    handled: list[bool] = []
+
+    class Picky(Service):
+        name = 'picky'
+
+        def validate_input(self) -> None:
+            if self.request.payload.get('amount', 0) < 0:
+                raise ValueError('amount must not be negative')
+
+        def handle(self) -> None:
+            handled.append(True)
+
+    runtime.deploy(Picky)
+    with pytest.raises(ValueError, match='must not be negative'):
+        runtime.invoke('picky', amount=-1)
+    assert handled == []
+
+
+def test_payload_slice_assignment_returns_a_list(runtime: Runtime) -> None:
+    class Lister(Service):
+        name = 'lister'
+
+        def handle(self) -> None:
+            self.response.payload[:] = ({'n': n} for n in range(3))
+
+    runtime.deploy(Lister)
+    assert [item.n for item in runtime.invoke('lister')] == [0, 1, 2]
+
+
+def test_only_a_whole_slice_replaces_the_payload(runtime: Runtime) -> None:
+    class Sliced(Service):
+        name = 'sliced'
+
+        def handle(self) -> None:
+            self.response.payload[1:] = [1]
+
+    runtime.deploy(Sliced)
+    with pytest.raises(TypeError, match=r'Only payload\[:\] = items'):
+        runtime.invoke('sliced')
+
+
+def test_accept_is_refused_at_deploy_time(runtime: Runtime) -> None:
+    from services import DeployError
+
+    class Accepting(Service):
+        name = 'accepting'
+
+        def accept(self) -> bool:
+            return True
+
+    with pytest.raises(DeployError, match=r"defines Zato's accept\(\)"):
+        runtime.deploy(Accepting)

@@ -9,10 +9,8 @@ response is always a ``Bunch``, so both ways of reading work on any response.
 Besides the import, the caller sends ``{'cust_id': 1}``, which
 ``MyService2`` requires (see ``response_as_dict``).
 
-Known gap: postroom's ``invoke`` has no ``as_bunch`` parameter yet, so
-``as_bunch=True`` is taken for an inline input field and, next to a payload,
-``invoke`` raises ``TypeError``. The example keeps the page's call; it runs
-once ``invoke`` accepts ``as_bunch``.
+``as_bunch=True`` is accepted as in Zato; it changes nothing, since every
+postroom response is a ``Bunch`` (which is a dict) anyway.
 
     postroom run examples/zato_docs/response_dot_notation/invoking.py --invoke invoking.my-service
 """
