@@ -59,6 +59,7 @@ __all__ = ['PooledActor', 'stop_many', 'unregister_many']
 
 A = TypeVar('A', bound=pykka.Actor)
 
+logger = logging.getLogger('actors')
 # pykka's own logger: pooled actors log what pykka's actor loop logs, word for word.
 pykka_logger = logging.getLogger('pykka')
 
@@ -283,8 +284,8 @@ class _Mailbox:
                     self.running += 1
         if dead:
             self._reject(envelope)
-        elif schedule:
-            self._submit()
+        elif schedule and not self._submit() and envelope.reply_to is None:
+            raise _dead(self._name(), 'cannot run: its thread pool is shut down')
 
     def get(self) -> Envelope[Any]:
         """The oldest queued envelope (pykka's inbox protocol; the pool dequeues by itself)."""
@@ -347,11 +348,14 @@ class _Mailbox:
         for _ in range(runs):
             self._submit()
 
-    def _submit(self) -> None:
+    def _submit(self) -> bool:
+        """Queue the actor on its pool; ``False`` if the pool is shut down."""
         try:
             self.pool.submit(self)
         except PoolStopped as exc:
             self.abandon(str(exc))
+            return False
+        return True
 
     def abandon(self, reason: str) -> None:
         """The pool cannot run the actor any more: stop it and fail what it holds."""
@@ -359,12 +363,12 @@ class _Mailbox:
         if actor is None:
             return
         if not self.stopped:
-            pykka_logger.error('%s stopped: %s', actor, reason)
+            logger.error('%s stopped without handling its messages: %s', actor, reason)
             actor._unregister_and_forget()
             self.set()
         with self.lock:
             self.running = 0
-        self._teardown(reason)
+        self._teardown(f'stopped: {reason}')
 
     def run(self) -> None:
         """Handle messages on the calling pool thread until empty or out of turns."""
