@@ -48,8 +48,22 @@ def copy_message(message: T, *, what: str = 'message') -> T:
     times as much, so only they pay for it. ``what`` names the message in the
     error raised when neither can copy it.
     """
-    if type(message) in IMMUTABLE_TYPES:
+    kind = type(message)
+    if kind in IMMUTABLE_TYPES:
         return message
+    # Flat dicts and lists of scalars, the usual payload, need no pickling.
+    if kind is dict:
+        for key, value in message.items():  # type: ignore[attr-defined]
+            if type(key) is not str or type(value) not in IMMUTABLE_TYPES:
+                break
+        else:
+            return message.copy()  # type: ignore[attr-defined,no-any-return]
+    elif kind is list:
+        for value in message:  # type: ignore[attr-defined]
+            if type(value) not in IMMUTABLE_TYPES:
+                break
+        else:
+            return message.copy()  # type: ignore[attr-defined,no-any-return]
     try:
         copied: T = pickle.loads(pickle.dumps(message, _PROTOCOL))
     except Exception as pickle_error:  # noqa: BLE001 - pickle raises many types

@@ -6,7 +6,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pykka
@@ -29,12 +29,6 @@ DEFAULT_TTL = 600.0
 """Seconds a reply record is kept after it arrives."""
 DEFAULT_MAX_RECORDS = 100_000
 """Records kept at most; beyond it the oldest are evicted."""
-
-
-@dataclass(slots=True)
-class _Pending:
-    service: str
-    waiters: list[LightFuture[ReplyRecord]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +70,9 @@ class CorrelationTable:
         self._clock = clock
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
-        self._pending: dict[str, _Pending] = {}
+        self._pending: dict[str, str] = {}
+        """Service name by pending CID."""
+        self._waiters: dict[str, list[LightFuture[ReplyRecord]]] = {}
         self._records: OrderedDict[str, tuple[float, ReplyRecord]] = OrderedDict()
         self._evicted_expired = 0
         self._evicted_overflow = 0
@@ -86,7 +82,15 @@ class CorrelationTable:
         with self._lock:
             if cid in self._pending or cid in self._records:
                 raise DuplicateCID(f'CID {cid} is already in use (service {service!r})')
-            self._pending[cid] = _Pending(service)
+            self._pending[cid] = service
+
+    def expect_new(self, cid: str, service: str) -> None:
+        """``expect`` for a CID just made by ``new_cid()``, which no one can have used.
+
+        One dict store, atomic under the GIL: this runs for every
+        asynchronous invocation, and its record can only arrive after it.
+        """
+        self._pending[cid] = service
 
     def discard(self, cid: str) -> None:
         """Forget a pending ``cid`` whose invocation was never sent."""
@@ -101,10 +105,11 @@ class CorrelationTable:
         with self._lock:
             now = self._clock()
             expires = now + self.ttl
+            waiters = self._waiters
             for record in records:
-                pending = self._pending.pop(record.cid, None)
-                if pending is not None and pending.waiters:
-                    woken.extend((waiter, record) for waiter in pending.waiters)
+                self._pending.pop(record.cid, None)
+                if waiters and record.cid in waiters:
+                    woken.extend((waiter, record) for waiter in waiters.pop(record.cid))
                 stored = self._records
                 if record.cid in stored:
                     del stored[record.cid]
@@ -144,20 +149,23 @@ class CorrelationTable:
             entry = self._records.get(cid)
             if entry is not None:
                 return entry[1]
-            pending = self._pending.get(cid)
-            if pending is None:
+            service = self._pending.get(cid)
+            if service is None:
                 raise UnknownCID(f'Unknown CID {cid}: never issued here, or its reply has expired')
             waiter: LightFuture[ReplyRecord] = LightFuture()
-            pending.waiters.append(waiter)
+            self._waiters.setdefault(cid, []).append(waiter)
         try:
             return waiter.get(timeout=timeout)
         except pykka.Timeout:
             with self._lock:
-                if waiter in pending.waiters:
-                    pending.waiters.remove(waiter)
+                waiting = self._waiters.get(cid)
+                if waiting is not None and waiter in waiting:
+                    waiting.remove(waiter)
+                    if not waiting:
+                        del self._waiters[cid]
             if waiter.done():
                 return waiter.get()
-            raise ReplyTimeout(cid, timeout, pending.service) from None
+            raise ReplyTimeout(cid, timeout, service) from None
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until no CID is pending; ``False`` if ``timeout`` passed first."""
@@ -167,7 +175,7 @@ class CorrelationTable:
     def pending(self) -> dict[str, str]:
         """The pending CIDs, each with its service name."""
         with self._lock:
-            return {cid: p.service for cid, p in self._pending.items()}
+            return dict(self._pending)
 
     def fail_pending(self, reason: str, error_type: str = 'Cancelled') -> list[str]:
         """Record every pending CID as failed with ``reason``; returns their CIDs."""
@@ -245,9 +253,16 @@ class Correlator:
         stats = self.table.stats()
         return f'<Correlator {stats.records} records, {stats.pending} pending>'
 
-    def expect(self, cid: str, service: str) -> None:
-        """Register ``cid`` as in flight for ``service``."""
-        self.table.expect(cid, service)
+    def expect(self, cid: str, service: str, *, new: bool = False) -> None:
+        """Register ``cid`` as in flight for ``service``.
+
+        ``new=True`` says the CID was just made by ``new_cid()``, which skips
+        the check for duplicates.
+        """
+        if new:
+            self.table.expect_new(cid, service)
+        else:
+            self.table.expect(cid, service)
 
     def deliver(self, records: ReplyRecord | list[ReplyRecord]) -> None:
         """Send one record or a batch to the correlator actor.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import traceback
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from actors.errors import InvocationFailed
 
@@ -39,9 +39,12 @@ class ErrorInfo:
         return f'{self.type}: {self.message}'
 
 
-@dataclass(frozen=True, slots=True)
-class ReplyRecord:
-    """The outcome of one asynchronous invocation, success or failure."""
+class ReplyRecord(NamedTuple):
+    """The outcome of one asynchronous invocation, success or failure.
+
+    Immutable (a named tuple: one is made for every asynchronous invocation,
+    and a tuple is the cheapest immutable record Python has).
+    """
 
     cid: str
     service: str

@@ -40,6 +40,10 @@ class DeployedService:
     logger: logging.Logger
     stats: ServiceStats
     ref: pykka.ActorRef[Any] | None = None
+    hooks_before: tuple[str, ...] = ()
+    """The hooks before ``handle()`` this class overrides, in the order they run."""
+    hooks_after: tuple[str, ...] = ()
+    """The hooks after ``handle()`` this class overrides, in the order they run."""
     blocked_workers: int = 0
     """How many of the actor's workers now wait in a nested synchronous invoke."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -133,6 +137,17 @@ def find_services(targets: Iterable[Any]) -> list[tuple[type[Service], ModuleTyp
     return found
 
 
+HOOKS_BEFORE = ('before_handle', 'validate_input')
+HOOKS_AFTER = ('validate_output', 'after_handle', 'finalize_handle')
+
+
+def _overridden(service_class: type[Service], hooks: tuple[str, ...]) -> tuple[str, ...]:
+    # Calling a hook nobody overrode costs a method call per invocation.
+    return tuple(
+        hook for hook in hooks if getattr(service_class, hook) is not getattr(Service, hook)
+    )
+
+
 def describe_class(service_class: type[Service], default_backend: str) -> DeployedService:
     """Check ``service_class`` and make its deployment record (no actor yet)."""
     name = service_name(service_class)
@@ -154,6 +169,8 @@ def describe_class(service_class: type[Service], default_backend: str) -> Deploy
             'request on; raise an exception from validate_input() instead'
         )
     return DeployedService(
+        hooks_before=_overridden(service_class, HOOKS_BEFORE),
+        hooks_after=_overridden(service_class, HOOKS_AFTER),
         name=name,
         cls=service_class,
         sio=SimpleIOSpec.for_service(service_class, name),

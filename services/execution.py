@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from actors.copying import IMMUTABLE_TYPES, copy_message
+from actors.copying import IMMUTABLE_TYPES, MessageCopyError, copy_message
 from services.bunch import Bunch
 from services.dataformats import DATA_FORMAT, parse_payload, serialize_response
 from services.errors import ValidationError
@@ -118,13 +118,14 @@ def run_service(
                 payload, data_format, sio.parse_input(payload, service=name, cid=cid)
             )
         service.response = Response()
-        service.before_handle()
-        service.validate_input()
+        for hook in deployed.hooks_before:
+            getattr(service, hook)()
         service.handle()
-        service.validate_output()
-        service.after_handle()
-        service.finalize_handle()
+        for hook in deployed.hooks_after:
+            getattr(service, hook)()
         output = service.response.payload
+        if type(output) is ResponsePayload:
+            output = output.result()
         if sio is not None:
             output = sio.build_output(output, service=name, cid=cid)
             # Zato never wraps CSV: a table has no room for the element.
@@ -147,32 +148,44 @@ def detach(value: Any, *, service: str, cid: str) -> Any:
     copied through pickle, so the service cannot change a response after it
     has been sent.
     """
-    return _Detacher(service, cid).detach(value)
+    try:
+        return _detach(value)
+    except _Uncopyable as error:
+        return copy_message(error.value, what=f'response of service {service!r} (cid {cid})')
 
 
-class _Detacher:
-    __slots__ = ('cid', 'service')
-
-    def __init__(self, service: str, cid: str) -> None:
-        self.service = service
-        self.cid = cid
-
-    def detach(self, value: Any) -> Any:
-        kind = type(value)
-        if kind in IMMUTABLE_TYPES:
-            return value
-        if kind is dict or kind is Bunch or kind is ResponsePayload:
-            bunch = Bunch()
-            for key, item in value.items():
-                _setitem(bunch, key, item if type(item) in IMMUTABLE_TYPES else self.detach(item))
-            return bunch
-        if kind is list:
-            return [item if type(item) in IMMUTABLE_TYPES else self.detach(item) for item in value]
-        if kind is tuple:
-            return tuple(self.detach(item) for item in value)
-        if isinstance(value, Mapping):
-            return self.detach(dict(value))
-        return copy_message(value, what=f'response of service {self.service!r} (cid {self.cid})')
+class _Uncopyable(Exception):
+    def __init__(self, value: Any) -> None:
+        self.value = value
 
 
-_setitem = dict.__setitem__
+def _detach(value: Any) -> Any:
+    kind = type(value)
+    if kind in _IMMUTABLE:
+        return value
+    if kind is dict or kind is Bunch or kind is ResponsePayload:
+        bunch = _new_bunch(Bunch)
+        _update(
+            bunch,
+            {k: v if type(v) in _IMMUTABLE else _detach(v) for k, v in value.items()},
+        )
+        return bunch
+    if kind is list:
+        return [v if type(v) in _IMMUTABLE else _detach(v) for v in value]
+    if kind is tuple:
+        return tuple([_detach(v) for v in value])
+    if isinstance(value, Mapping):
+        return _detach(dict(value))
+    return _copy_leaf(value)
+
+
+def _copy_leaf(value: Any) -> Any:
+    try:
+        return copy_message(value)
+    except MessageCopyError:
+        raise _Uncopyable(value) from None
+
+
+_IMMUTABLE = IMMUTABLE_TYPES
+_new_bunch = dict.__new__
+_update = dict.update

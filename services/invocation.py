@@ -20,6 +20,7 @@ class Invocation:
 
     __slots__ = (
         '_claim',
+        '_claimed',
         'callbacks',
         'chain',
         'cid',
@@ -31,12 +32,11 @@ class Invocation:
         'service',
     )
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 - built on the hot path, positionally
         self,
         service: str,
         cid: str,
         payload: Any,
-        *,
         data_format: str,
         chain: tuple[str, ...] = (),
         reply_async: bool = False,
@@ -53,11 +53,21 @@ class Invocation:
         self.callbacks = callbacks
         self.in_reply_to = in_reply_to
         self.serialize = serialize
-        self._claim = allocate_lock()
+        # Only a synchronous invocation can be claimed by two threads (its
+        # actor, and a caller taking it back); an asynchronous one is only
+        # ever claimed on its actor's thread, and a flag is enough.
+        self._claim = None if reply_async else allocate_lock()
+        self._claimed = False
 
     def claim(self) -> bool:
         """Take the invocation to run it; ``False`` if someone already has."""
-        return self._claim.acquire(False)
+        lock = self._claim
+        if lock is not None:
+            return lock.acquire(False)
+        if self._claimed:
+            return False
+        self._claimed = True
+        return True
 
     def __repr__(self) -> str:
         kind = 'async' if self.reply_async else 'sync'

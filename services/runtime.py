@@ -18,7 +18,7 @@ from tabulate import tabulate
 
 from actors import ActorSystem, Correlator, ErrorInfo, ReplyRecord, actor_class_for, new_cid
 from actors.backends import check_backend
-from actors.copying import copy_message
+from actors.copying import MessageCopyError, copy_message
 from actors.correlator import DEFAULT_MAX_RECORDS, DEFAULT_TTL
 from services.dataformats import DATA_FORMAT, check_data_format
 from services.deployment import DeployedService, describe_class, find_services
@@ -254,6 +254,31 @@ class Runtime:
         names one service or several, each invoked asynchronously with the
         response (on success) and with ``self.in_reply_to`` set to the CID.
         """
+        if (
+            type(name_or_class) is str
+            and not fields
+            and cid is None
+            and callback is None
+            and data_format == DATA_FORMAT.DICT
+            and self._state is _State.RUNNING
+        ):
+            # The common call, without the general path's checks and calls.
+            deployed = self._services.get(name_or_class)
+            if deployed is not None:
+                cid = new_cid()
+                self._send_async(
+                    deployed,
+                    Invocation(
+                        deployed.name,
+                        cid,
+                        _copy_payload(deployed.name, cid, payload),
+                        DATA_FORMAT.DICT,
+                        (),
+                        True,
+                    ),
+                    fresh_cid=True,
+                )
+                return cid
         self._check_accepting()
         return self._invoke_async(
             name_or_class,
@@ -375,7 +400,8 @@ class Runtime:
         if internal:
             self._check_alive()
         deployed = self._resolve(target)
-        callbacks = self._callbacks(callback)
+        callbacks = self._callbacks(callback) if callback is not None else ()
+        fresh = not cid
         cid = cid or new_cid()
         invocation = Invocation(
             deployed.name,
@@ -386,12 +412,14 @@ class Runtime:
             callbacks=callbacks,
             in_reply_to=in_reply_to,
         )
-        self._send_async(deployed, invocation)
+        self._send_async(deployed, invocation, fresh_cid=fresh)
         return cid
 
-    def _send_async(self, deployed: DeployedService, invocation: Invocation) -> None:
+    def _send_async(
+        self, deployed: DeployedService, invocation: Invocation, *, fresh_cid: bool
+    ) -> None:
         assert deployed.ref is not None
-        self.correlator.expect(invocation.cid, deployed.name)
+        self.correlator.expect(invocation.cid, deployed.name, new=fresh_cid)
         try:
             deployed.ref.tell(invocation)
         except pykka.ActorDeadError:
@@ -423,7 +451,7 @@ class Runtime:
                     f'(payload {payload!r}, fields {sorted(fields)})'
                 )
             payload = fields
-        return copy_message(payload, what=f'payload for service {service!r} (cid {cid})')
+        return _copy_payload(service, cid, payload)
 
     # -- serving (on the service's actor) ---------------------------------------
 
@@ -472,13 +500,14 @@ class Runtime:
             )
             actor.add_reply(
                 ReplyRecord(
-                    cid=invocation.cid,
-                    service=deployed.name,
-                    ok=False,
-                    error=ErrorInfo.from_exception(error),
-                    started=wall_started,
-                    finished=wall_started + elapsed,
-                    in_reply_to=invocation.in_reply_to,
+                    invocation.cid,
+                    deployed.name,
+                    False,
+                    None,
+                    ErrorInfo.from_exception(error),
+                    wall_started,
+                    wall_started + elapsed,
+                    invocation.in_reply_to,
                 )
             )
             return
@@ -486,13 +515,14 @@ class Runtime:
         deployed.stats.record(elapsed, ok=True)
         actor.add_reply(
             ReplyRecord(
-                cid=invocation.cid,
-                service=deployed.name,
-                ok=True,
-                response=response,
-                started=wall_started,
-                finished=wall_started + elapsed,
-                in_reply_to=invocation.in_reply_to,
+                invocation.cid,
+                deployed.name,
+                True,
+                response,
+                None,
+                wall_started,
+                wall_started + elapsed,
+                invocation.in_reply_to,
             )
         )
         for callback in invocation.callbacks:
@@ -629,6 +659,13 @@ class Runtime:
             self._state = _State.STOPPED
             self._stopped.set()
             _live_runtimes.discard(self)
+
+
+def _copy_payload(service: str, cid: str, payload: Any) -> Any:
+    try:
+        return copy_message(payload)
+    except MessageCopyError as error:
+        raise MessageCopyError(f'Payload for service {service!r} (cid {cid}): {error}') from error
 
 
 def _data_format(data_format: str | None) -> str:

@@ -41,6 +41,13 @@ class Request:
         return self._input
 
 
+_setitem: Any = dict.__setitem__
+_get: Any = dict.get
+
+REPLACED = object()
+"""Key under which ``payload[:] = items`` keeps the list that replaces the payload."""
+
+
 class ResponsePayload(Bunch):
     """The response a handler fills in: attributes, keys, or ``[:] = items``.
 
@@ -48,15 +55,19 @@ class ResponsePayload(Bunch):
     list; it replaces the payload with that list.
     """
 
-    __slots__ = ('_response',)
+    __slots__ = ()
 
     def __setitem__(self, key: Any, value: Any) -> None:
         if isinstance(key, slice):
             if key != slice(None):
                 raise TypeError('Only payload[:] = items can replace the whole response')
-            object.__getattribute__(self, '_response').payload = list(value)
+            _setitem(self, REPLACED, list(value))
             return
         super().__setitem__(key, value)
+
+    def result(self) -> Any:
+        """What the handler answered: this payload, or the list that replaced it."""
+        return _get(self, REPLACED, self)
 
 
 class Response:
@@ -65,9 +76,7 @@ class Response:
     __slots__ = ('payload',)
 
     def __init__(self) -> None:
-        payload = ResponsePayload()
-        object.__setattr__(payload, '_response', self)
-        self.payload: Any = payload
+        self.payload: Any = ResponsePayload()
 
 
 class Service:

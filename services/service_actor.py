@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 import pykka
@@ -36,12 +37,16 @@ class ServiceBehaviour(pykka.Actor):
         self._runtime = runtime
         self._deployed = deployed
         self._batch: list[ReplyRecord] = []
-        self._batch_lock = threading.Lock()
+        # One worker is the only thread that ever touches the batch.
+        self._batch_lock: AbstractContextManager[Any] = (
+            threading.Lock() if deployed.workers > 1 else nullcontext()
+        )
 
-    def on_receive(self, message: Any) -> Any:
-        """Serve an ``Invocation``; anything else is pykka's business."""
+    def _handle_receive(self, message: Any) -> Any:
+        # Invocations first: pykka's checks for its own control messages
+        # would otherwise run before every one of them.
         if type(message) is not Invocation:
-            return super().on_receive(message)
+            return super()._handle_receive(message)
         try:
             return self._runtime._serve(self._deployed, message, self)
         finally:
@@ -51,8 +56,9 @@ class ServiceBehaviour(pykka.Actor):
     def add_reply(self, record: ReplyRecord) -> None:
         """Queue ``record`` for the correlator."""
         with self._batch_lock:
-            self._batch.append(record)
-            full = len(self._batch) >= REPLY_BATCH
+            batch = self._batch
+            batch.append(record)
+            full = len(batch) >= REPLY_BATCH
         if full:
             self.flush_replies()
 

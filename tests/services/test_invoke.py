@@ -134,7 +134,7 @@ def test_response_is_detached_from_the_service(rt: Runtime) -> None:
 
 
 def test_unpicklable_payload_is_a_clear_type_error(rt: Runtime) -> None:
-    with pytest.raises(MessageCopyError, match="payload for service 'echo' \\(cid abc\\)") as info:
+    with pytest.raises(MessageCopyError, match="Payload for service 'echo' \\(cid abc\\)") as info:
         rt.invoke('echo', {'lock': threading.Lock()}, cid='abc')
     assert isinstance(info.value, TypeError)
 
