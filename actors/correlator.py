@@ -225,6 +225,24 @@ class CorrelatorBehaviour(pykka.Actor):
             return super().on_receive(message)
         return None
 
+    def _actor_loop_teardown(self) -> None:
+        # Records told to the correlator while it was stopping would be
+        # dropped by pykka with the rest of the mailbox: keep them.
+        inbox = self.actor_inbox
+        others = []
+        while not inbox.empty():
+            envelope = inbox.get()
+            message = getattr(envelope, 'message', None)
+            if isinstance(message, ReplyRecord):
+                self.table.store((message,))
+            elif isinstance(message, list):
+                self.table.store(message)
+            else:
+                others.append(envelope)
+        for envelope in others:
+            inbox.put(envelope)
+        super()._actor_loop_teardown()
+
 
 class Correlator:
     """Handle to a correlator actor and its table of replies.

@@ -225,6 +225,31 @@ class Runtime:
         accepted for Zato's sake: every dict response is a ``Bunch``, which
         is a dict, whatever its value.
         """
+        if (
+            type(name_or_class) is str
+            and not fields
+            and data_format == DATA_FORMAT.DICT
+            and self._state is _State.RUNNING
+        ):
+            # The common call, without the general path's checks and calls.
+            deployed = self._services.get(name_or_class)
+            if deployed is not None:
+                cid = cid or new_cid()
+                return self._await(
+                    deployed,
+                    Invocation(
+                        deployed.name,
+                        cid,
+                        _copy_payload(deployed.name, cid, payload),
+                        DATA_FORMAT.DICT,
+                        (),
+                        False,
+                        (),
+                        None,
+                        serialize,
+                    ),
+                    timeout,
+                )
         self._check_accepting()
         return self._invoke_sync(
             name_or_class,
@@ -593,6 +618,14 @@ class Runtime:
 
     # -- lifecycle -------------------------------------------------------------
 
+    def _stop_services(self, deadline: float | None) -> None:
+        refs = {
+            f'service {name!r}': deployed.ref
+            for name, deployed in self._services.items()
+            if deployed.ref is not None
+        }
+        _stop_all(refs, deadline)
+
     @property
     def is_running(self) -> bool:
         """Whether the runtime takes new invocations."""
@@ -624,8 +657,9 @@ class Runtime:
         ``timeout`` bounds the drain; what it leaves unstarted is cancelled.
         Stopping the actors then gets the time left, but at least
         ``STOP_GRACE`` seconds for handlers about to return; a handler still
-        running after that makes ``shutdown`` raise ``TimeoutError``.
-        Idempotent.
+        running after that makes ``shutdown`` raise ``TimeoutError`` naming its
+        service (its daemon thread is left to finish; ``system.shutdown()``
+        can be called again later). Idempotent.
         """
         with self._lock:
             if self._state is not _State.RUNNING:
@@ -645,10 +679,13 @@ class Runtime:
             if not drain:
                 self._discard_reason = reason
             self._state = _State.STOPPING
-            stop_timeout = _remaining(deadline)
-            if stop_timeout is not None:
-                stop_timeout = max(stop_timeout, STOP_GRACE)
-            self.system.shutdown(timeout=stop_timeout)
+            stop_deadline = None
+            if deadline is not None:
+                stop_deadline = max(deadline, time.monotonic() + STOP_GRACE)
+            # Services first, so the replies they send as they stop reach a
+            # correlator that is still running; then everything else.
+            self._stop_services(stop_deadline)
+            self.system.shutdown(timeout=_remaining(stop_deadline))
         finally:
             cancelled = self.correlator.table.fail_pending(
                 f'The runtime shut down ({reason}) before the invocation finished',
@@ -672,6 +709,18 @@ def _data_format(data_format: str | None) -> str:
     if data_format is None or data_format == DATA_FORMAT.DICT:
         return DATA_FORMAT.DICT
     return check_data_format(data_format)
+
+
+def _stop_all(refs: Mapping[str, pykka.ActorRef[Any]], deadline: float | None) -> None:
+    stops = [(name, ref.stop(block=False)) for name, ref in refs.items() if ref.is_alive()]
+    late = []
+    for name, stop in stops:
+        try:
+            stop.get(timeout=_remaining(deadline))
+        except pykka.Timeout:
+            late.append(name)
+    if late:
+        raise TimeoutError(f'Still running when the shutdown timed out: {", ".join(late)}')
 
 
 def _duplicate(name: str, first: DeployedService, second: DeployedService) -> DeployError:

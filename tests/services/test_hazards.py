@@ -255,3 +255,31 @@ def test_shutdown_timeout_cancels_what_did_not_finish(backend: str) -> None:
         assert reply.error is not None
         assert reply.error.type == 'InvocationCancelled'
         assert 'did not finish within 0.1 s' in reply.error.message
+
+
+def test_shutdown_names_a_handler_that_does_not_return_in_time(backend: str) -> None:
+    entered = threading.Event()
+    release = threading.Event()
+
+    class Stuck(Service):
+        name = 'stuck'
+
+        def handle(self) -> None:
+            entered.set()
+            release.wait(10)
+
+    rt = Runtime(actor=backend)
+    rt.deploy(Stuck)
+    cid = rt.invoke_async('stuck')
+    assert entered.wait(10)
+    try:
+        with pytest.raises(TimeoutError, match="Still running .*: service 'stuck'"):
+            rt.shutdown(drain=False, timeout=0.05)
+        assert rt.state == 'stopped'
+        reply = rt.correlator.poll(cid)
+        assert reply is not None
+        assert reply.error is not None
+        assert reply.error.type == 'InvocationCancelled'
+    finally:
+        release.set()
+        rt.system.shutdown(timeout=10)
