@@ -137,6 +137,10 @@ class ActorSystem:
     def __len__(self) -> int:
         return len(self._refs)
 
+    def __bool__(self) -> bool:
+        # A system with no actors yet is still a system: `system or default` must not skip it.
+        return True
+
     def __contains__(self, ref: object) -> bool:
         return isinstance(ref, pykka.ActorRef) and self._refs.get(ref.actor_urn) is ref
 

@@ -122,3 +122,9 @@ def test_a_script_that_forgets_to_shut_down_exits_promptly() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ['alive', 'on_stop', 'ran']
+
+
+def test_an_empty_system_is_still_true() -> None:
+    with ActorSystem() as system:
+        assert len(system) == 0
+        assert system
