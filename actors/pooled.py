@@ -46,6 +46,7 @@ from actors.blocking import blocking
 from actors.context import spawning_system
 from actors.future import LightFuture
 from actors.pool import PoolStopped
+from actors.system import default_system
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -460,6 +461,13 @@ class _Mailbox:
 # -- the actor ---------------------------------------------------------------
 
 
+def _refuse_settings(cls: type[PooledActor]) -> None:
+    for setting in ('workers', 'throughput'):
+        value = getattr(cls, setting)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f'{cls.__name__}.{setting} must be an int >= 1, not {value!r}')
+
+
 class _PooledRef(ActorRef[A]):
     """pykka's ``ActorRef``, less its weak reference object: the mailbox holds the actor."""
 
@@ -503,14 +511,9 @@ class PooledActor(pykka.Actor):
         # pykka.Actor.__init__ is not called on purpose: it makes a uuid4 (an
         # os.urandom call), a threading.Event and a queue per actor. This sets
         # the same attributes, lighter.
-        workers = self.workers
-        for setting, value in (('workers', workers), ('throughput', self.throughput)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(
-                    f'{type(self).__name__}.{setting} must be an int >= 1, not {value!r}'
-                )
-        from actors.system import default_system  # noqa: PLC0415 - system imports the pool lazily
-
+        workers, throughput = self.workers, self.throughput
+        if type(workers) is not int or workers < 1 or type(throughput) is not int or throughput < 1:
+            _refuse_settings(type(self))
         system = spawning_system()
         if system is None:
             system = default_system()
@@ -557,7 +560,7 @@ class PooledActor(pykka.Actor):
         return cast('_Mailbox', self.actor_inbox)
 
     def _start_actor_loop(self) -> None:
-        mailbox = self._mailbox
+        mailbox = cast('_Mailbox', self.actor_inbox)
         cls = type(self)
         if cls.on_start is pykka.Actor.on_start and (
             cls._actor_loop_setup is PooledActor._actor_loop_setup
