@@ -404,7 +404,10 @@ class _Mailbox:
             self._finish(actor, last)
 
     def _start(self, actor: PooledActor) -> None:
-        actor._actor_loop_setup()
+        try:
+            actor._actor_loop_setup()  # on_start; an Exception stops the actor, as in pykka
+        except BaseException:  # noqa: BLE001 - e.g. SystemExit: the actor cannot go on either
+            actor._handle_failure(*sys.exc_info())
         with self.lock:
             self.started = True
             # workers > 1: the messages that came in during on_start get their runs now.
@@ -426,7 +429,8 @@ class _Mailbox:
         closing = self.closing
         if closing is not None and not self.stopped:
             self.closing = None
-            self.running = 1
+            # All runs "taken" while the stop is handled: no message may start beside it.
+            self.running = self.workers
             return closing
         return True
 

@@ -286,6 +286,21 @@ def test_failing_on_start_stops_the_actor(
     assert ref not in ActorRegistry.get_all()
 
 
+def test_base_exception_in_on_start_stops_the_actor_instead_of_wedging_it(
+    system: ActorSystem,
+) -> None:
+    class Exiting(Echo):
+        def on_start(self) -> None:
+            raise SystemExit(3)
+
+    ref = system.spawn(Exiting)
+    pending = ref.ask('hello', block=False)
+    assert ref.actor_stopped.wait(WAIT)
+    with pytest.raises(ActorDeadError):
+        pending.get(timeout=WAIT)
+    assert system.spawn(Echo).ask('pool still works', timeout=WAIT) == 'pool still works'
+
+
 def test_exception_in_ask_goes_to_the_caller_and_the_actor_keeps_serving(
     system: ActorSystem,
 ) -> None:
