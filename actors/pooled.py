@@ -15,8 +15,9 @@ work as they do on a ``pykka.ThreadingActor``.
 What makes an idle actor cheap (a bare pykka actor costs about 2.4 KB):
 
 - one small mailbox object is the actor's inbox *and* its ``actor_stopped``
-  flag (``is_set``/``set``/``wait``, like a ``threading.Event``); its message
-  deque exists only while messages are queued;
+  flag (``is_set``/``set``/``wait``, like a ``threading.Event``); it holds
+  one pending message itself, and makes a deque only for two or more; mailboxes
+  share a set of locks;
 - the URN is a UUID4 made from a random per-process prefix and a counter,
   not from ``os.urandom`` per actor;
 - the actor leaves pykka's registry list from its tail in O(1) when actors
@@ -140,7 +141,8 @@ def unregister_many(refs: Iterable[ActorRef[Any]]) -> int:
     actors): pooled actors whose refs it removed skip the registry when they
     stop.
     """
-    gone = {id(ref): ref for ref in refs}
+    refs = list(refs)
+    gone = {id(ref) for ref in refs}
     if not gone:
         return 0
     registry = ActorRegistry._actor_refs
@@ -148,7 +150,7 @@ def unregister_many(refs: Iterable[ActorRef[Any]]) -> int:
         before = len(registry)
         registry[:] = [ref for ref in registry if id(ref) not in gone]
         removed = before - len(registry)
-    for ref in gone.values():
+    for ref in refs:
         inbox = ref.actor_inbox
         if isinstance(inbox, _Mailbox):
             inbox.registered = False
@@ -251,7 +253,9 @@ class _Mailbox:
         self.ref: ActorRef[Any] | None = None  # set once the ref exists
         self.pool = pool
         self.lock = _locks[next(_lock_numbers) % _LOCK_STRIPES]
-        self.queue: deque[Envelope[Any]] | None = None
+        # None, one envelope, or a deque of two or more: most mailboxes hold at
+        # most one message, and a deque costs 760 bytes.
+        self.queue: Envelope[Any] | deque[Envelope[Any]] | None = None
         self.workers = workers
         # One run is reserved for the start: nothing is dispatched before on_start.
         self.running = 1
@@ -264,7 +268,7 @@ class _Mailbox:
 
     def __repr__(self) -> str:
         state = 'stopped' if self.stopped else 'running' if self.started else 'starting'
-        queued = len(self.queue) if self.queue else 0
+        queued = self._count()
         return f'<mailbox of {self.actor}: {state}, {queued} queued, {self.running} runs>'
 
     # -- the inbox (pykka's ActorInbox) -------------------------------------
@@ -276,10 +280,7 @@ class _Mailbox:
                 dead = True
             else:
                 dead = False
-                queue = self.queue
-                if queue is None:
-                    queue = self.queue = deque()
-                queue.append(envelope)
+                self._push(envelope)
                 schedule = self.started and self.running < self.workers and self.closing is None
                 if schedule:
                     self.running += 1
@@ -291,13 +292,47 @@ class _Mailbox:
     def get(self) -> Envelope[Any]:
         """The oldest queued envelope (pykka's inbox protocol; the pool dequeues by itself)."""
         with self.lock:
-            if not self.queue:
-                raise IndexError(f'{self.actor}: get() from an empty mailbox')
-            return self.queue.popleft()
+            envelope = self._pop()
+        if envelope is None:
+            raise IndexError(f'{self._name()}: get() from an empty mailbox')
+        return envelope
 
     def empty(self) -> bool:
         """Whether no message is queued."""
-        return not self.queue
+        return self.queue is None
+
+    # The queue's three shapes; called with the lock held.
+
+    def _push(self, envelope: Envelope[Any]) -> None:
+        queue = self.queue
+        if queue is None:
+            self.queue = envelope
+        elif isinstance(queue, deque):
+            queue.append(envelope)
+        else:
+            self.queue = deque((queue, envelope))
+
+    def _pop(self) -> Envelope[Any] | None:
+        queue = self.queue
+        if isinstance(queue, deque):
+            if len(queue) > 1:
+                return queue.popleft()
+            self.queue = None
+            return queue.popleft() if queue else None
+        self.queue = None
+        return queue
+
+    def _count(self) -> int:
+        queue = self.queue
+        if queue is None:
+            return 0
+        return len(queue) if isinstance(queue, deque) else 1
+
+    def _take_all(self) -> list[Envelope[Any]]:
+        queue, self.queue = self.queue, None
+        if queue is None:
+            return []
+        return list(queue) if isinstance(queue, deque) else [queue]
 
     def _reject(self, envelope: Envelope[Any]) -> None:
         # A message that reached a stopped actor: an ask fails, a tell raises as pykka's does.
@@ -344,7 +379,7 @@ class _Mailbox:
         """Start without an ``on_start`` to run: messages may be dispatched at once."""
         with self.lock:
             self.started = True
-            self.running = min(len(self.queue), self.workers) if self.queue else 0
+            self.running = min(self._count(), self.workers)
             runs = self.running
         for _ in range(runs):
             self._submit()
@@ -384,12 +419,10 @@ class _Mailbox:
             with lock:
                 if self.stopped or self.closing is not None:
                     break
-                queue = self.queue
-                if not queue:
-                    self.queue = None
+                envelope = self._pop()
+                if envelope is None:
                     self.running -= 1
                     return
-                envelope = queue.popleft()
                 if self.workers > 1 and isinstance(envelope.message, _ActorStop):
                     self.closing = envelope  # handled once the other runs are out
                     break
@@ -411,7 +444,7 @@ class _Mailbox:
         with self.lock:
             self.started = True
             # workers > 1: the messages that came in during on_start get their runs now.
-            extra = min(self.workers - self.running, len(self.queue) - 1 if self.queue else 0)
+            extra = min(self.workers - self.running, self._count() - 1)
             extra = max(extra, 0)
             self.running += extra
         for _ in range(extra):
@@ -444,14 +477,13 @@ class _Mailbox:
     def _teardown(self, why: str) -> None:
         """Fail every message still queued, as pykka's actor loop does when it ends."""
         with self.lock:
-            queue, self.queue = self.queue, None
+            leftovers = self._take_all()
             closing, self.closing = self.closing, None
             self.actor = None  # as a thread actor's object goes with its thread
-        if not queue and closing is None:
-            return
-        leftovers = list(queue or ())
         if closing is not None:
             leftovers.insert(0, closing)
+        if not leftovers:
+            return
         name = self._name()
         for envelope in leftovers:
             if envelope.reply_to is None:
