@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Self, TypeVar, cast
 import pykka
 from pykka import ActorDeadError, ActorRef, ActorRegistry
 from pykka._envelope import Envelope
-from pykka.messages import _ActorStop
+from pykka.messages import ProxyCall, ProxyGetAttr, ProxySetAttr, _ActorStop
 
 from actors.blocking import blocking
 from actors.context import spawning_system
@@ -64,6 +64,9 @@ A = TypeVar('A', bound=pykka.Actor)
 logger = logging.getLogger('actors')
 # pykka's own logger: pooled actors log what pykka's actor loop logs, word for word.
 pykka_logger = logging.getLogger('pykka')
+
+_PYKKA_MESSAGES: Final = (_ActorStop, ProxyCall, ProxyGetAttr, ProxySetAttr)
+"""The messages pykka's ``Actor._handle_receive`` handles itself; the rest go to ``on_receive``."""
 
 _REGISTRY_TAIL: Final = 64
 """How far from the end of pykka's registry list a stopping actor looks for itself first."""
@@ -280,7 +283,14 @@ class _Mailbox:
                 dead = True
             else:
                 dead = False
-                self._push(envelope)
+                # The queue's shapes (see __init__); every message comes through here.
+                queue = self.queue
+                if queue is None:
+                    self.queue = envelope
+                elif isinstance(queue, deque):
+                    queue.append(envelope)
+                else:
+                    self.queue = deque((queue, envelope))
                 schedule = self.started and self.running < self.workers and self.closing is None
                 if schedule:
                     self.running += 1
@@ -303,22 +313,13 @@ class _Mailbox:
 
     # The queue's three shapes; called with the lock held.
 
-    def _push(self, envelope: Envelope[Any]) -> None:
-        queue = self.queue
-        if queue is None:
-            self.queue = envelope
-        elif isinstance(queue, deque):
-            queue.append(envelope)
-        else:
-            self.queue = deque((queue, envelope))
-
     def _pop(self) -> Envelope[Any] | None:
         queue = self.queue
         if isinstance(queue, deque):
-            if len(queue) > 1:
-                return queue.popleft()
-            self.queue = None
-            return queue.popleft() if queue else None
+            envelope = queue.popleft()  # a deque in the mailbox is never empty
+            if not queue:
+                self.queue = None
+            return envelope
         self.queue = None
         return queue
 
@@ -415,15 +416,24 @@ class _Mailbox:
             self._start(actor)
         handle = actor._handle_envelope
         lock = self.lock
+        many = self.workers > 1
         for _ in range(actor.throughput):
             with lock:
                 if self.stopped or self.closing is not None:
                     break
-                envelope = self._pop()
-                if envelope is None:
+                # self._pop(), inlined: this loop is the pool's hot path.
+                queue = self.queue
+                if queue is None:
                     self.running -= 1
                     return
-                if self.workers > 1 and isinstance(envelope.message, _ActorStop):
+                if isinstance(queue, deque):
+                    envelope = queue.popleft()
+                    if not queue:
+                        self.queue = None
+                else:
+                    envelope = queue
+                    self.queue = None
+                if many and isinstance(envelope.message, _ActorStop):
                     self.closing = envelope  # handled once the other runs are out
                     break
             handle(envelope)
@@ -607,6 +617,13 @@ class PooledActor(pykka.Actor):
 
     def _actor_loop(self) -> None:
         raise TypeError('A PooledActor has no loop of its own: its pool runs it')
+
+    def _handle_receive(self, message: Any) -> Any:
+        # pykka tests a message against its four internal types one by one;
+        # one isinstance() over all four sends plain messages on sooner.
+        if isinstance(message, _PYKKA_MESSAGES):
+            return super()._handle_receive(message)
+        return self.on_receive(message)
 
     def _handle_envelope(self, envelope: Envelope[Any]) -> None:
         """Handle one message as pykka's actor loop does."""
