@@ -14,6 +14,7 @@ import pykka
 from actors.backends import actor_class_for
 from actors.errors import DuplicateCID, ReplyTimeout, UnknownCID
 from actors.future import LightFuture
+from actors.mailbox import take_queued
 from actors.records import ErrorInfo, ReplyRecord
 from actors.system import ActorSystem
 
@@ -228,20 +229,13 @@ class CorrelatorBehaviour(pykka.Actor):
     def _actor_loop_teardown(self) -> None:
         # Records told to the correlator while it was stopping would be
         # dropped by pykka with the rest of the mailbox: keep them.
-        inbox = self.actor_inbox
-        others = []
-        while not inbox.empty():
-            envelope = inbox.get()
-            message = getattr(envelope, 'message', None)
-            if isinstance(message, ReplyRecord):
-                self.table.store((message,))
-            elif isinstance(message, list):
-                self.table.store(message)
-            else:
-                others.append(envelope)
-        for envelope in others:
-            inbox.put(envelope)
+        for message in take_queued(self.actor_inbox, _is_records):
+            self.on_receive(message)
         super()._actor_loop_teardown()
+
+
+def _is_records(message: Any) -> bool:
+    return isinstance(message, ReplyRecord | list)
 
 
 class Correlator:

@@ -395,16 +395,24 @@ class Runtime:
     ) -> Exception:
         if getattr(error, '__notes__', None):
             return error  # raised by the service's own code, not by a dead actor
+        return self._stopped_error(deployed, invocation)
+
+    def _stopped_error(self, deployed: DeployedService, invocation: Invocation) -> RuntimeStopped:
         return RuntimeStopped(
             f'Service {deployed.name!r} is not running (cid {invocation.cid}); '
             f'the runtime is {self._state.value}'
         )
 
     def _run_inline(self, deployed: DeployedService, invocation: Invocation) -> Any:
+        return self._run_timed(deployed, invocation, on_actor=False)
+
+    def _run_timed(
+        self, deployed: DeployedService, invocation: Invocation, *, on_actor: bool
+    ) -> Any:
         started = time.perf_counter()
         ok = False
         try:
-            response = run_service(self, deployed, invocation, on_actor=False)
+            response = run_service(self, deployed, invocation, on_actor=on_actor)
             ok = True
         finally:
             deployed.stats.record(time.perf_counter() - started, ok=ok)
@@ -449,10 +457,7 @@ class Runtime:
             deployed.ref.tell(invocation)
         except pykka.ActorDeadError:
             self.correlator.table.discard(invocation.cid)
-            raise RuntimeStopped(
-                f'Service {deployed.name!r} is not running (cid {invocation.cid}); '
-                f'the runtime is {self._state.value}'
-            ) from None
+            raise self._stopped_error(deployed, invocation) from None
 
     def _callbacks(self, callback: Callbacks) -> tuple[str, ...]:
         if callback is None:
@@ -495,14 +500,7 @@ class Runtime:
             actor.add_reply(self._cancelled(deployed.name, invocation, reason))
             return None
         if not invocation.reply_async:
-            started = time.perf_counter()
-            ok = False
-            try:
-                response = run_service(self, deployed, invocation, on_actor=True)
-                ok = True
-            finally:
-                deployed.stats.record(time.perf_counter() - started, ok=ok)
-            return response
+            return self._run_timed(deployed, invocation, on_actor=True)
         self._serve_async(deployed, invocation, actor)
         return None
 

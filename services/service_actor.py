@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pykka
 
+from actors.mailbox import take_queued
 from services.invocation import Invocation
 
 if TYPE_CHECKING:
@@ -21,6 +22,10 @@ __all__ = ['REPLY_BATCH', 'ServiceBehaviour']
 
 REPLY_BATCH = 64
 """Reply records sent to the correlator in one message at most."""
+
+
+def _is_async_invocation(message: Any) -> bool:
+    return type(message) is Invocation and message.reply_async
 
 
 class ServiceBehaviour(pykka.Actor):
@@ -72,18 +77,9 @@ class ServiceBehaviour(pykka.Actor):
     def _actor_loop_teardown(self) -> None:
         # pykka silently drops tells still queued when an actor stops; an
         # accepted invocation must not vanish, so record it as cancelled.
-        inbox = self.actor_inbox
-        others = []
-        while not inbox.empty():
-            envelope = inbox.get()
-            message = getattr(envelope, 'message', None)
-            if type(message) is Invocation and message.reply_async:
-                if message.claim():
-                    self.add_reply(self._runtime._cancel_unserved(self._deployed, message))
-            else:
-                others.append(envelope)
-        for envelope in others:
-            inbox.put(envelope)
+        for invocation in take_queued(self.actor_inbox, _is_async_invocation):
+            if invocation.claim():
+                self.add_reply(self._runtime._cancel_unserved(self._deployed, invocation))
         self.flush_replies()
         super()._actor_loop_teardown()
 
