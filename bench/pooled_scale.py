@@ -7,7 +7,8 @@ Measures, for populations of pooled actors (``actors.PooledActor``) up to N
 fit (10,000 at most: one thread each):
 
 - spawn rate and resident memory per actor (RSS growth over the population);
-- ask latency to one actor with the population idle beside it, and alone;
+- ask latency to one actor with the population idle beside it, and alone
+  (before the population was spawned and after it was stopped);
 - a message to each actor, until all are handled;
 - stopping them all (``ActorSystem.shutdown``, and ``actors.pooled.stop_many``).
 
@@ -18,9 +19,9 @@ Each measurement is a function returning a plain dict whose keys carry
 their units; the ``actors`` bench suite can call them:
 
     pop = spawn_population('pooled', 100_000)   # pop.spawn: spawn rate, memory
-    ask_latency(pop)                            # needs a probe: spawn_population makes one
+    ask_latency(pop)                            # to a probe actor, beside the idle population
     message_each(pop)
-    stop_population(pop)                        # ends the population
+    stop_population(pop)                        # ends the population (and the probe)
 """
 
 from __future__ import annotations
@@ -120,18 +121,19 @@ def _release_free_memory() -> None:
 
 @dataclass
 class Population:
-    """Live actors of one kind in their own system, with a probe actor spawned first."""
+    """Live actors of one kind in their own system, and a probe actor in another."""
 
     kind: Kind
     system: ActorSystem
-    probe: pykka.ActorRef[Any]
     refs: list[pykka.ActorRef[Any]]
+    probe_system: ActorSystem
+    probe: pykka.ActorRef[Any]
     spawn: dict[str, float] = field(default_factory=dict)
-    ask_alone_us: float = 0.0
+    ask_alone_before_us: float = 0.0
     stopped: bool = False
 
 
-def _median_ask_us(ref: pykka.ActorRef[Any], asks: int, rounds: int = 7) -> float:
+def _median_ask_us(ref: pykka.ActorRef[Any], asks: int = ASKS, rounds: int = 7) -> float:
     """The lowest of ``rounds`` medians of ``asks`` timed asks: noise only ever adds."""
     for _ in range(asks // 10):
         ref.ask('warm-up')
@@ -147,21 +149,20 @@ def _median_ask_us(ref: pykka.ActorRef[Any], asks: int, rounds: int = 7) -> floa
     return min(medians) / 1000
 
 
-def spawn_population(
-    kind: Kind, count: int, *, pool_size: int | None = None, asks: int = ASKS
-) -> Population:
+def spawn_population(kind: Kind, count: int, *, pool_size: int | None = None) -> Population:
     """Spawn ``count`` actors of ``kind`` in a new system; measure rate and memory.
 
-    A probe actor is spawned first and its ask latency timed alone (for
-    ``ask_latency``). ``Population.spawn`` holds ``actors``, ``seconds``,
-    ``actors_per_s`` and ``rss_bytes_per_actor``.
+    First a probe actor of the same kind is spawned in a system of its own,
+    and its ask latency timed with no other actor alive. ``Population.spawn``
+    holds ``actors``, ``seconds``, ``actors_per_s`` and ``rss_bytes_per_actor``.
     """
     actor_class = ACTOR_CLASSES[kind]
+    probe_system = ActorSystem(f'scale-{kind}-probe', pool_size=pool_size)
     system = ActorSystem(f'scale-{kind}', pool_size=pool_size)
-    probe = system.spawn(actor_class)
-    population = Population(kind, system, probe, [])
+    probe = probe_system.spawn(actor_class)
+    population = Population(kind, system, [], probe_system, probe)
     try:
-        population.ask_alone_us = _median_ask_us(probe, asks)
+        population.ask_alone_before_us = _median_ask_us(probe)
         _release_free_memory()
         before = rss_bytes()
         spawn = system.spawn
@@ -183,10 +184,10 @@ def spawn_population(
     return population
 
 
-def ask_latency(population: Population, *, asks: int = ASKS) -> dict[str, float]:
-    """Median ask round trip to the probe, alone and with the population idle beside it."""
-    crowd = _median_ask_us(population.probe, asks)
-    alone = population.ask_alone_us
+def ask_latency(population: Population) -> dict[str, float]:
+    """Median ask round trip to the probe with the population idle, and before it existed."""
+    crowd = _median_ask_us(population.probe)
+    alone = population.ask_alone_before_us
     return {
         'idle_actors': len(population.refs),
         'ask_alone_us': alone,
@@ -217,18 +218,32 @@ def stop_population(
     how: Literal['shutdown', 'stop_many'] = 'shutdown',
     timeout: float = 600.0,
 ) -> dict[str, float]:
-    """Stop every actor and the system: ``ActorSystem.shutdown``, or ``stop_many`` first."""
+    """Stop every actor and its system (``ActorSystem.shutdown``, or ``stop_many`` first).
+
+    Then times the probe's asks once more, alone again (``ask_alone_after_us``),
+    and stops it.
+    """
     if population.stopped:
         raise RuntimeError(f'{population.kind} population already stopped')
     population.stopped = True
-    count = len(population.refs) + 1
-    start = time.perf_counter()
-    if how == 'stop_many':
-        stop_many([*reversed(population.refs), population.probe], timeout=timeout)
-    population.system.shutdown(timeout=timeout)
-    seconds = time.perf_counter() - start
-    population.refs.clear()
-    return {'actors': count, 'seconds': seconds, 'actors_per_s': count / seconds}
+    count = len(population.refs)
+    try:
+        start = time.perf_counter()
+        if how == 'stop_many':
+            stop_many(reversed(population.refs), timeout=timeout)
+        population.system.shutdown(timeout=timeout)
+        seconds = time.perf_counter() - start
+        population.refs.clear()
+        _release_free_memory()
+        after = _median_ask_us(population.probe)
+    finally:
+        population.probe_system.shutdown(timeout=timeout)
+    return {
+        'actors': count,
+        'seconds': seconds,
+        'actors_per_s': count / seconds,
+        'ask_alone_after_us': after,
+    }
 
 
 # --- the script ---
@@ -258,6 +273,10 @@ def measure(
         stop_population(population)
         raise
     result['stop'] = {'how': stop, **stop_population(population, how=stop)}
+    # Alone is timed before the population and after it: the quieter of the two.
+    ask = result['ask']
+    ask['ask_alone_us'] = min(ask['ask_alone_us'], result['stop']['ask_alone_after_us'])
+    ask['with_idle_over_alone'] = ask['ask_with_idle_us'] / ask['ask_alone_us']
     return result
 
 
