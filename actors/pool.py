@@ -115,7 +115,6 @@ class _Worker:
 
     __slots__ = (
         'blocking_depth',
-        'busy',
         'park',
         'pool',
         'runs',
@@ -131,7 +130,7 @@ class _Worker:
         self.park.acquire()
         self.thread: threading.Thread | None = None
         self.blocking_depth = 0
-        self.busy = False
+        # Incremented as a task starts and as it ends: odd while one runs.
         self.runs = 0
         self.seen_runs = -1
         self.seen_cpu = 0.0
@@ -267,32 +266,32 @@ class ActorPool:
 
     def _work(self, worker: _Worker) -> None:
         set_observer(worker)
+        popleft = self._queue.popleft
         try:
             while True:
-                task = self._next(worker)
+                task: Task | None
+                try:
+                    task = popleft()
+                except IndexError:
+                    task = self._park(worker)
                 if task is None or task is _STOP:
                     return
-                worker.runs += 1
-                worker.busy = True
+                worker.runs += 1  # odd while running a task (for the watchdog)
                 try:
                     task.run()
                 except BaseException:  # a task's bug must not kill the pool thread
                     logger.exception('%s: a task failed on thread %s', self, worker.thread)
                 finally:
-                    worker.busy = False
+                    worker.runs += 1
         finally:
             set_observer(None)
             with self._lock:
                 self._workers.discard(worker)
 
-    def _next(self, worker: _Worker) -> Task | None:
-        """The next task, parking while there is none; ``None``: retire."""
+    def _park(self, worker: _Worker) -> Task | None:
+        """Wait for a task while there is none; ``None``: retire."""
         queue, idle, park = self._queue, self._idle, worker.park
         while True:
-            try:
-                return queue.popleft()
-            except IndexError:
-                pass
             idle.append(park)
             # A submit between our popleft and our append saw no idle thread:
             # look again before sleeping.
@@ -304,6 +303,10 @@ class ActorPool:
                 else:
                     if not queue and self._retire(worker):
                         return None
+            try:
+                return queue.popleft()
+            except IndexError:
+                pass
 
     def _retire(self, worker: _Worker) -> bool:
         """An idle surplus thread leaves; the pool keeps at least ``size`` unblocked."""
@@ -358,7 +361,7 @@ class ActorPool:
             for worker in workers:
                 runs, cpu = worker.runs, worker.cpu_seconds()
                 still = (
-                    worker.busy
+                    runs % 2 == 1
                     and worker.blocking_depth == 0
                     and runs == worker.seen_runs
                     and (cpu is None or cpu - worker.seen_cpu < idle_cpu)

@@ -296,8 +296,13 @@ class _Mailbox:
                     self.running += 1
         if dead:
             self._reject(envelope)
-        elif schedule and not self._submit() and envelope.reply_to is None:
-            raise _dead(self._name(), 'cannot run: its thread pool is shut down')
+        elif schedule:
+            try:
+                self.pool.submit(self)
+            except PoolStopped as exc:
+                self.abandon(str(exc))
+                if envelope.reply_to is None:
+                    raise _dead(self._name(), 'cannot run: its thread pool is shut down') from exc
 
     def get(self) -> Envelope[Any]:
         """The oldest queued envelope (pykka's inbox protocol; the pool dequeues by itself)."""
@@ -527,6 +532,18 @@ class _PooledRef(ActorRef[A]):
     def _actor_weakref(self) -> A | None:  # type: ignore[override]
         # What pykka's ActorProxy calls: the actor, or None once it has stopped.
         return cast('A | None', cast('_Mailbox', self.actor_inbox).actor)
+
+    def is_alive(self) -> bool:
+        """Whether the actor has not stopped (see ``pykka.ActorRef.is_alive``)."""
+        return not cast('_Mailbox', self.actor_inbox).stopped
+
+    def tell(self, message: Any) -> None:
+        """Send ``message`` without waiting (see ``pykka.ActorRef.tell``)."""
+        # pykka's, with the stopped check read directly: tell is the hot path.
+        mailbox = cast('_Mailbox', self.actor_inbox)
+        if mailbox.stopped:
+            raise ActorDeadError(f'{self} not found')
+        mailbox.put(Envelope(message))
 
 
 class PooledActor(pykka.Actor):

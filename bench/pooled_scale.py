@@ -414,7 +414,11 @@ def targets(results: Sequence[dict[str, Any]]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: measure, print the table and the targets, optionally write JSON."""
-    parser = argparse.ArgumentParser(prog='python -m bench.pooled_scale', description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog='python -m bench.pooled_scale',
+        description='Issue 5: pooled actors beside thread actors (spawn, memory, asks, '
+        'a message to each, stopping). Each population runs in its own process.',
+    )
     parser.add_argument('--actors', type=int, default=1_000_000, help='largest pooled population')
     parser.add_argument('--pool-size', type=int, default=None, help='pool threads (default: 2-4)')
     parser.add_argument('--json', metavar='FILE', help='also write the results as JSON')
