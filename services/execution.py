@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from services.deployment import DeployedService
     from services.runtime import Runtime
 
-__all__ = ['ExecutionContext', 'detach', 'run_service']
+__all__ = ['ExecutionContext', 'detach', 'run_service', 'run_timed']
 
 
 class ExecutionContext:
@@ -139,6 +140,20 @@ def run_service(
             error.add_note(f'postroom: raised in service {name!r} (cid {cid})')
         raise
     return output
+
+
+def run_timed(
+    runtime: Runtime, deployed: DeployedService, invocation: Invocation, *, on_actor: bool
+) -> Any:
+    """``run_service``, counted in the service's statistics."""
+    started = time.perf_counter()
+    ok = False
+    try:
+        response = run_service(runtime, deployed, invocation, on_actor=on_actor)
+        ok = True
+    finally:
+        deployed.stats.record(time.perf_counter() - started, ok=ok)
+    return response
 
 
 def detach(value: Any, *, service: str, cid: str) -> Any:

@@ -16,7 +16,7 @@ from typing import Any, Self
 import pykka
 from tabulate import tabulate
 
-from actors import ActorSystem, Correlator, ErrorInfo, ReplyRecord, actor_class_for, new_cid
+from actors import ActorSystem, Correlator, actor_class_for, new_cid
 from actors.backends import check_backend
 from actors.copying import MessageCopyError, copy_message
 from actors.correlator import DEFAULT_MAX_RECORDS, DEFAULT_TTL
@@ -29,11 +29,11 @@ from services.errors import (
     RuntimeStopped,
     ServiceNotFound,
 )
-from services.execution import ExecutionContext, run_service
+from services.execution import ExecutionContext, run_timed
 from services.invocation import Invocation
 from services.naming import service_name
 from services.service import Service
-from services.service_actor import ServiceBehaviour
+from services.service_actor import ASYNC_FAILURE, ServiceBehaviour
 from services.stats import StatsSnapshot
 
 __all__ = ['ASYNC_FAILURE', 'EXIT_DRAIN_TIMEOUT', 'ZATO_ONLY_KEYWORDS', 'Runtime']
@@ -48,9 +48,6 @@ STOP_GRACE = 1.0
 
 NESTED_WAIT_CHECK = 0.05
 """How often (seconds) a service waiting on another checks it can still be served."""
-
-ASYNC_FAILURE = 'postroom_async_failure'
-"""Set (true) on the log record of a failed asynchronous invocation."""
 
 ZATO_ONLY_KEYWORDS = frozenset(
     {
@@ -404,19 +401,7 @@ class Runtime:
         )
 
     def _run_inline(self, deployed: DeployedService, invocation: Invocation) -> Any:
-        return self._run_timed(deployed, invocation, on_actor=False)
-
-    def _run_timed(
-        self, deployed: DeployedService, invocation: Invocation, *, on_actor: bool
-    ) -> Any:
-        started = time.perf_counter()
-        ok = False
-        try:
-            response = run_service(self, deployed, invocation, on_actor=on_actor)
-            ok = True
-        finally:
-            deployed.stats.record(time.perf_counter() - started, ok=ok)
-        return response
+        return run_timed(self, deployed, invocation, on_actor=False)
 
     def _invoke_async(
         self,
@@ -483,112 +468,6 @@ class Runtime:
             payload = fields
         return _copy_payload(service, cid, payload)
 
-    # -- serving (on the service's actor) ---------------------------------------
-
-    def _serve(
-        self, deployed: DeployedService, invocation: Invocation, actor: ServiceBehaviour
-    ) -> Any:
-        if not invocation.claim():
-            return None  # taken back by its caller, or timed out before it started
-        reason = self._discard_reason
-        if reason is not None:
-            if not invocation.reply_async:
-                raise RuntimeStopped(
-                    f'The runtime shut down ({reason}) before service {deployed.name!r} '
-                    f'started (cid {invocation.cid})'
-                )
-            actor.add_reply(self._cancelled(deployed.name, invocation, reason))
-            return None
-        if not invocation.reply_async:
-            return self._run_timed(deployed, invocation, on_actor=True)
-        self._serve_async(deployed, invocation, actor)
-        return None
-
-    def _serve_async(
-        self, deployed: DeployedService, invocation: Invocation, actor: ServiceBehaviour
-    ) -> None:
-        wall_started = time.time()
-        started = time.perf_counter()
-        try:
-            response = run_service(self, deployed, invocation, on_actor=True)
-        except Exception as error:  # noqa: BLE001 - recorded in the correlator, and logged
-            elapsed = time.perf_counter() - started
-            deployed.stats.record(elapsed, ok=False)
-            deployed.logger.warning(
-                'Asynchronous invocation failed (cid %s): %s: %s',
-                invocation.cid,
-                type(error).__name__,
-                error,
-                extra={'cid': invocation.cid, 'service': deployed.name, ASYNC_FAILURE: True},
-            )
-            actor.add_reply(
-                ReplyRecord(
-                    invocation.cid,
-                    deployed.name,
-                    False,
-                    None,
-                    ErrorInfo.from_exception(error),
-                    wall_started,
-                    wall_started + elapsed,
-                    invocation.in_reply_to,
-                )
-            )
-            return
-        elapsed = time.perf_counter() - started
-        deployed.stats.record(elapsed, ok=True)
-        actor.add_reply(
-            ReplyRecord(
-                invocation.cid,
-                deployed.name,
-                True,
-                response,
-                None,
-                wall_started,
-                wall_started + elapsed,
-                invocation.in_reply_to,
-            )
-        )
-        for callback in invocation.callbacks:
-            try:
-                self._invoke_async(
-                    callback,
-                    response,
-                    {},
-                    cid=None,
-                    callback=None,
-                    data_format=None,
-                    internal=True,
-                    in_reply_to=invocation.cid,
-                )
-            except Exception:
-                logger.exception(
-                    'Could not invoke callback %r of service %r (cid %s)',
-                    callback,
-                    deployed.name,
-                    invocation.cid,
-                )
-
-    @staticmethod
-    def _cancelled(service: str, invocation: Invocation, why: str) -> ReplyRecord:
-        now = time.time()
-        error = InvocationCancelled(
-            f'The runtime shut down ({why}) before service {service!r} started '
-            f'(cid {invocation.cid})'
-        )
-        return ReplyRecord(
-            cid=invocation.cid,
-            service=service,
-            ok=False,
-            error=ErrorInfo(type=type(error).__name__, message=str(error), traceback=''),
-            started=now,
-            finished=now,
-            in_reply_to=invocation.in_reply_to,
-        )
-
-    def _cancel_unserved(self, deployed: DeployedService, invocation: Invocation) -> ReplyRecord:
-        """The record of an async invocation a stopping actor never started."""
-        return self._cancelled(deployed.name, invocation, why='its actor stopped first')
-
     # -- statistics ------------------------------------------------------------
 
     def stats(self) -> list[StatsSnapshot]:
@@ -623,6 +502,33 @@ class Runtime:
             if deployed.ref is not None
         }
         _stop_all(refs, deadline)
+
+    @property
+    def discard_reason(self) -> str | None:
+        """Why queued invocations are being cancelled (a shutdown), or ``None``."""
+        return self._discard_reason
+
+    def invoke_callbacks(self, invocation: Invocation, response: Any) -> None:
+        """Invoke ``invocation``'s callbacks asynchronously with its response."""
+        for callback in invocation.callbacks:
+            try:
+                self._invoke_async(
+                    callback,
+                    response,
+                    {},
+                    cid=None,
+                    callback=None,
+                    data_format=None,
+                    internal=True,
+                    in_reply_to=invocation.cid,
+                )
+            except Exception:
+                logger.exception(
+                    'Could not invoke callback %r of service %r (cid %s)',
+                    callback,
+                    invocation.service,
+                    invocation.cid,
+                )
 
     @property
     def is_running(self) -> bool:

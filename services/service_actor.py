@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 import pykka
 
+from actors import ErrorInfo, ReplyRecord
 from actors.mailbox import take_queued
+from services.errors import InvocationCancelled, RuntimeStopped
+from services.execution import run_service, run_timed
 from services.invocation import Invocation
 
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from actors import ReplyRecord
     from services.deployment import DeployedService
     from services.runtime import Runtime
 
-__all__ = ['REPLY_BATCH', 'ServiceBehaviour']
+__all__ = ['ASYNC_FAILURE', 'REPLY_BATCH', 'ServiceBehaviour', 'cancelled_record']
+
+ASYNC_FAILURE = 'postroom_async_failure'
+"""Set (true) on the log record of a failed asynchronous invocation."""
 
 REPLY_BATCH = 64
 """Reply records sent to the correlator in one message at most."""
@@ -26,6 +32,25 @@ REPLY_BATCH = 64
 
 def _is_async_invocation(message: Any) -> bool:
     return type(message) is Invocation and message.reply_async
+
+
+def cancelled_record(invocation: Invocation, why: str) -> ReplyRecord:
+    """The record of an accepted asynchronous invocation that will never run."""
+    now = time.time()
+    error = InvocationCancelled(
+        f'The runtime shut down ({why}) before service {invocation.service!r} started '
+        f'(cid {invocation.cid})'
+    )
+    return ReplyRecord(
+        invocation.cid,
+        invocation.service,
+        False,
+        None,
+        ErrorInfo(type=type(error).__name__, message=str(error), traceback=''),
+        now,
+        now,
+        invocation.in_reply_to,
+    )
 
 
 class ServiceBehaviour(pykka.Actor):
@@ -53,10 +78,74 @@ class ServiceBehaviour(pykka.Actor):
         if type(message) is not Invocation:
             return super()._handle_receive(message)
         try:
-            return self._runtime._serve(self._deployed, message, self)
+            return self._serve(message)
         finally:
             if self._batch and self.actor_inbox.empty():
                 self.flush_replies()
+
+    def _serve(self, invocation: Invocation) -> Any:
+        if not invocation.claim():
+            return None  # taken back by its caller, or timed out before it started
+        runtime = self._runtime
+        reason = runtime.discard_reason
+        if reason is not None:
+            if not invocation.reply_async:
+                raise RuntimeStopped(
+                    f'The runtime shut down ({reason}) before service {invocation.service!r} '
+                    f'started (cid {invocation.cid})'
+                )
+            self.add_reply(cancelled_record(invocation, reason))
+            return None
+        if not invocation.reply_async:
+            return run_timed(runtime, self._deployed, invocation, on_actor=True)
+        self._serve_async(invocation)
+        return None
+
+    def _serve_async(self, invocation: Invocation) -> None:
+        deployed = self._deployed
+        wall_started = time.time()
+        started = time.perf_counter()
+        try:
+            response = run_service(self._runtime, deployed, invocation, on_actor=True)
+        except Exception as error:  # noqa: BLE001 - recorded in the correlator, and logged
+            elapsed = time.perf_counter() - started
+            deployed.stats.record(elapsed, ok=False)
+            deployed.logger.warning(
+                'Asynchronous invocation failed (cid %s): %s: %s',
+                invocation.cid,
+                type(error).__name__,
+                error,
+                extra={'cid': invocation.cid, 'service': deployed.name, ASYNC_FAILURE: True},
+            )
+            self.add_reply(
+                ReplyRecord(
+                    invocation.cid,
+                    deployed.name,
+                    False,
+                    None,
+                    ErrorInfo.from_exception(error),
+                    wall_started,
+                    wall_started + elapsed,
+                    invocation.in_reply_to,
+                )
+            )
+            return
+        elapsed = time.perf_counter() - started
+        deployed.stats.record(elapsed, ok=True)
+        self.add_reply(
+            ReplyRecord(
+                invocation.cid,
+                deployed.name,
+                True,
+                response,
+                None,
+                wall_started,
+                wall_started + elapsed,
+                invocation.in_reply_to,
+            )
+        )
+        if invocation.callbacks:
+            self._runtime.invoke_callbacks(invocation, response)
 
     def add_reply(self, record: ReplyRecord) -> None:
         """Queue ``record`` for the correlator."""
@@ -79,7 +168,7 @@ class ServiceBehaviour(pykka.Actor):
         # accepted invocation must not vanish, so record it as cancelled.
         for invocation in take_queued(self.actor_inbox, _is_async_invocation):
             if invocation.claim():
-                self.add_reply(self._runtime._cancel_unserved(self._deployed, invocation))
+                self.add_reply(cancelled_record(invocation, 'its actor stopped first'))
         self.flush_replies()
         super()._actor_loop_teardown()
 
