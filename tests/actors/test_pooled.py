@@ -6,12 +6,14 @@ import logging
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
 import pykka
 import pytest
 from pykka import ActorDeadError, ActorRegistry
+from pykka._envelope import Envelope
 
 from actors import ActorSystem, ThreadActor, actor_class_for
 from actors.context import spawning_in
@@ -65,6 +67,18 @@ def test_messages_are_handled_in_arrival_order(system: ActorSystem) -> None:
     for i in range(500):
         ref.tell(i)
     assert ref.ask('end', timeout=WAIT) == [*range(500), 'end']
+
+
+def test_any_message_arrives_as_sent(system: ActorSystem) -> None:
+    # A tell is queued without an envelope when it can: these must not be mistaken for one.
+    ref = system.spawn(Recorder)
+    odd = [None, deque([1, 2]), Envelope('inner'), (), 0, '', [None]]
+    for message in odd:
+        ref.tell(message)
+    seen = ref.ask('end', timeout=WAIT)
+    assert len(seen) == len(odd) + 1
+    assert all(got is sent for got, sent in zip(seen, odd, strict=False))
+    assert ref.actor_inbox.empty()  # type: ignore[attr-defined]
 
 
 def test_messages_from_many_threads_keep_each_senders_order(system: ActorSystem) -> None:
