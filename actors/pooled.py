@@ -71,6 +71,10 @@ _PYKKA_MESSAGES: Final = (_ActorStop, ProxyCall, ProxyGetAttr, ProxySetAttr)
 _REGISTRY_TAIL: Final = 64
 """How far from the end of pykka's registry list a stopping actor looks for itself first."""
 
+_IN_REGISTRY: Final = 1
+_IN_SYSTEM: Final = 2
+"""Bits of ``_Mailbox.tracked``: where a stopping actor must still remove itself from."""
+
 _LOCK_STRIPES: Final = 4096
 # Mailboxes share these locks round robin: a lock per actor would cost 56 bytes
 # and one more object for the garbage collector to visit. A mailbox never
@@ -156,7 +160,7 @@ def unregister_many(refs: Iterable[ActorRef[Any]]) -> int:
     for ref in refs:
         inbox = ref.actor_inbox
         if isinstance(inbox, _Mailbox):
-            inbox.registered = False
+            inbox.tracked &= ~_IN_REGISTRY
     return removed
 
 
@@ -190,14 +194,15 @@ def stop_many(refs: Iterable[ActorRef[Any]], *, timeout: float | None = None) ->
 
     The stops are queued in the order given. Pooled actors take a faster path
     than ``ref.stop()`` one by one: they leave pykka's registry in one pass
-    (``unregister_many``), get one shared stop message each and no futures,
-    and one wait covers them all. Other actors are stopped with
-    ``ref.stop(block=False)``. Raises ``TimeoutError`` naming how many are
-    still running after ``timeout`` seconds.
+    (``unregister_many``) and their systems' tables from this thread, get one
+    shared stop message each and no futures, and one wait covers them all.
+    Other actors are stopped with ``ref.stop(block=False)``. Raises
+    ``TimeoutError`` naming how many are still running after ``timeout`` s.
     """
     refs = list(refs)
     pooled = [ref for ref in refs if isinstance(ref.actor_inbox, _Mailbox)]
     unregister_many(pooled)
+    members = _take_system_membership(pooled)
     countdown = _Countdown(len(pooled))
     stop = _ActorStop()
     others: list[pykka.Future[bool]] = []
@@ -209,6 +214,7 @@ def stop_many(refs: Iterable[ActorRef[Any]], *, timeout: float | None = None) ->
     deadline = None if timeout is None else time.monotonic() + timeout
     with blocking():
         finished = countdown.done.wait(timeout)
+    _forget_stopped(members)
     if not finished:
         raise TimeoutError(f'{countdown.left} pooled actor(s) still running after {timeout} s')
     for future in others:
@@ -218,6 +224,35 @@ def stop_many(refs: Iterable[ActorRef[Any]], *, timeout: float | None = None) ->
         except pykka.Timeout:
             left = sum(1 for ref in refs if ref.is_alive())
             raise TimeoutError(f'{left} actor(s) still running after {timeout} s') from None
+
+
+def _take_system_membership(
+    refs: list[ActorRef[Any]],
+) -> dict[ActorSystem, list[ActorRef[Any]]]:
+    """Pooled actors about to stop, by system; they leave it to ``_forget_stopped``.
+
+    One thread forgetting them all is much cheaper than each stopping actor
+    doing it on a pool thread: those would contend for the system's lock.
+    """
+    members: dict[ActorSystem, list[ActorRef[Any]]] = {}
+    for ref in refs:
+        mailbox = cast('_Mailbox', ref.actor_inbox)
+        actor = mailbox.actor
+        if actor is not None:
+            mailbox.tracked &= ~_IN_SYSTEM
+            members.setdefault(actor._system, []).append(ref)
+    return members
+
+
+def _forget_stopped(members: dict[ActorSystem, list[ActorRef[Any]]]) -> None:
+    for system, refs in members.items():
+        if not system.is_running:  # a system shutting down clears its tables in one go
+            continue
+        for ref in refs:
+            if ref.is_alive():  # not stopped in time: it forgets itself when it does
+                cast('_Mailbox', ref.actor_inbox).tracked |= _IN_SYSTEM
+            if not ref.is_alive():
+                system.forget(ref)
 
 
 # -- the mailbox -------------------------------------------------------------
@@ -253,10 +288,10 @@ class _Mailbox:
         'pool',
         'queue',
         'ref',
-        'registered',
         'running',
         'started',
         'stopped',
+        'tracked',
         'waiter',
         'workers',
     )
@@ -277,7 +312,8 @@ class _Mailbox:
         self.stopped = False
         # The stop message, held until the actor's other in-flight messages finish.
         self.closing: Any = None
-        self.registered = True
+        # What a stopping actor still has to leave: pykka's registry, its system's tables.
+        self.tracked = _IN_REGISTRY | _IN_SYSTEM
         self.waiter: threading.Event | None = None
 
     def __repr__(self) -> str:
@@ -722,9 +758,11 @@ class PooledActor(pykka.Actor):
 
     def _unregister_and_forget(self) -> None:
         mailbox = self._mailbox
-        if mailbox.registered:
-            mailbox.registered = False
+        tracked, mailbox.tracked = mailbox.tracked, 0
+        if tracked & _IN_REGISTRY:
             _unregister(self.actor_ref)
+        if not tracked & _IN_SYSTEM:
+            return
         system = self._system
         if system.is_running:  # a system shutting down clears its tables in one go
             system.forget(self.actor_ref)

@@ -563,9 +563,12 @@ def test_stop_many_stops_pooled_and_thread_actors_after_their_messages(
     threaded = [system.spawn(actor_class_for(Recording, 'thread')) for _ in range(3)]
     for ref in pooled + threaded:
         ref.tell('before')
+    before = len(system)
     stop_many(pooled + threaded, timeout=WAIT)
     assert not any(ref.is_alive() for ref in pooled + threaded)
     assert ActorRegistry.get_all() == other
+    assert len(system) == before - 303  # the system forgot them all
+    assert not system.actors()
 
 
 def test_stop_many_times_out_naming_how_many_are_left(system: ActorSystem) -> None:
@@ -575,9 +578,11 @@ def test_stop_many_times_out_naming_how_many_are_left(system: ActorSystem) -> No
     try:
         with pytest.raises(TimeoutError, match=r'1 pooled actor\(s\) still running after 0.05 s'):
             stop_many([stuck], timeout=0.05)
+        assert stuck in system
     finally:
         gate.set()
     assert stuck.actor_stopped.wait(WAIT)
+    assert stuck not in system  # it forgot itself once it did stop
 
 
 def test_unregister_many_removes_refs_in_one_pass(system: ActorSystem) -> None:
