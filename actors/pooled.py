@@ -12,17 +12,21 @@ Everything else is pykka's: ``on_receive``, ``on_start``/``on_stop``/
 ``on_failure``, ``ask``/``tell``, proxies, futures and the ``ActorRegistry``
 work as they do on a ``pykka.ThreadingActor``.
 
-What makes an idle actor cheap (a bare pykka actor costs about 2.4 KB):
+What makes an actor cheap (a bare pykka actor costs about 2.4 KB; a pooled
+one about 530 bytes):
 
 - one small mailbox object is the actor's inbox *and* its ``actor_stopped``
   flag (``is_set``/``set``/``wait``, like a ``threading.Event``); it holds
-  one pending message itself, and makes a deque only for two or more; mailboxes
-  share a set of locks;
+  one pending message itself and makes a deque only for two or more; a tell
+  is queued as the bare message, without an envelope; mailboxes share a set
+  of locks;
+- the ref (a ``pykka.ActorRef`` subclass) needs no weak reference object;
 - the URN is a UUID4 made from a random per-process prefix and a counter,
   not from ``os.urandom`` per actor;
 - the actor leaves pykka's registry list from its tail in O(1) when actors
   stop newest first (as ``ActorSystem.shutdown`` and
-  ``ActorRegistry.stop_all`` do); ``unregister_many`` removes many in one pass.
+  ``ActorRegistry.stop_all`` do); ``unregister_many`` removes many in one
+  pass and ``stop_many`` stops many at once.
 """
 
 from __future__ import annotations
