@@ -331,18 +331,8 @@ class _Mailbox:
         """Queue ``envelope``; schedule the actor if it is idle."""
         self._enqueue(envelope)
 
-    def tell(self, message: Any) -> None:
-        """Queue a message that needs no reply, without an envelope when it can.
-
-        The bare message is the queue item unless it could be mistaken for
-        another shape (``None``, an ``Envelope``, a deque): one object less
-        per tell, and less work for the garbage collector.
-        """
-        if message is None or type(message) is Envelope or isinstance(message, deque):
-            message = Envelope(message)
-        self._enqueue(message)
-
     def _enqueue(self, item: Any) -> None:
+        """Queue an item (an ``Envelope``, or a bare told message: see ``_PooledRef.tell``)."""
         with self.lock:
             if self.stopped:
                 dead = True
@@ -592,6 +582,8 @@ def _refuse_settings(cls: type[PooledActor]) -> None:
 class _PooledRef(ActorRef[A]):
     """pykka's ``ActorRef``, less its weak reference object: the mailbox holds the actor."""
 
+    actor_inbox: _Mailbox  # narrower than pykka's ActorInbox: a PooledActor's mailbox
+
     def __init__(self, actor: A, mailbox: _Mailbox) -> None:
         # ActorRef.__init__ is not called: it makes a weakref object per actor.
         self.actor_class = type(actor)
@@ -601,19 +593,23 @@ class _PooledRef(ActorRef[A]):
 
     def _actor_weakref(self) -> A | None:  # type: ignore[override]
         # What pykka's ActorProxy calls: the actor, or None once it has stopped.
-        return cast('A | None', cast('_Mailbox', self.actor_inbox).actor)
+        return cast('A | None', self.actor_inbox.actor)
 
     def is_alive(self) -> bool:
         """Whether the actor has not stopped (see ``pykka.ActorRef.is_alive``)."""
-        return not cast('_Mailbox', self.actor_inbox).stopped
+        return not self.actor_inbox.stopped
 
     def tell(self, message: Any) -> None:
         """Send ``message`` without waiting (see ``pykka.ActorRef.tell``)."""
-        # pykka's, with the stopped check read directly: tell is the hot path.
-        mailbox = cast('_Mailbox', self.actor_inbox)
+        # pykka's, reading the mailbox directly: tell is the hot path. The bare
+        # message is queued unless it could be taken for a queue shape or an
+        # envelope: one object less per tell, less work for the collector.
+        mailbox = self.actor_inbox
         if mailbox.stopped:
             raise ActorDeadError(f'{self} not found')
-        mailbox.tell(message)
+        if message is None or type(message) is Envelope or isinstance(message, deque):
+            message = Envelope(message)
+        mailbox._enqueue(message)
 
 
 class PooledActor(pykka.Actor):
