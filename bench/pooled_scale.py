@@ -3,8 +3,9 @@
     python -m bench.pooled_scale [--actors N] [--json FILE] [--pool-size K]
 
 Measures, for populations of pooled actors (``actors.PooledActor``) up to N
-(default 1,000,000) and of thread actors (``actors.ThreadActor``) where they
-fit (10,000 at most: one thread each):
+(default 1,000,000) and of thread actors where they fit (10,000 at most: one
+thread each), both postroom's ``actors.ThreadActor`` (kind ``thread``) and
+pykka's own ``ThreadingActor`` (kind ``pykka``):
 
 - spawn rate and resident memory per actor (RSS growth over the population);
 - ask latency to one actor with the population idle beside it, and alone
@@ -62,8 +63,9 @@ __all__ = [
     'stop_population',
 ]
 
-Kind = Literal['pooled', 'thread']
-KINDS: tuple[Kind, ...] = ('pooled', 'thread')
+Kind = Literal['pooled', 'thread', 'pykka']
+KINDS: tuple[Kind, ...] = ('pooled', 'thread', 'pykka')
+THREAD_KINDS: tuple[Kind, ...] = ('thread', 'pykka')
 THREAD_MAX = 10_000
 """The largest thread-actor population measured (a process holds about 22,000 threads)."""
 ASKS = 500
@@ -101,10 +103,20 @@ class BenchPooled(_Behaviour, PooledActor):
 
 
 class BenchThread(_Behaviour, ThreadActor):
-    """The thread actor measured."""
+    """The thread actor measured: postroom's ``actors.ThreadActor``."""
 
 
-ACTOR_CLASSES: dict[Kind, type[pykka.Actor]] = {'pooled': BenchPooled, 'thread': BenchThread}
+class BenchPykka(_Behaviour, pykka.ThreadingActor):
+    """pykka's own ``ThreadingActor`` (daemon threads, so a failed run cannot hang)."""
+
+    use_daemon_thread = True
+
+
+ACTOR_CLASSES: dict[Kind, type[pykka.Actor]] = {
+    'pooled': BenchPooled,
+    'thread': BenchThread,
+    'pykka': BenchPykka,
+}
 
 
 def rss_bytes() -> int:
@@ -283,7 +295,7 @@ def stop_population(
 
 def _plan(largest: int) -> list[tuple[Kind, int]]:
     sizes = sorted({n for n in (10_000, 100_000, largest) if n <= largest})
-    plan: list[tuple[Kind, int]] = [('thread', min(largest, THREAD_MAX))]
+    plan: list[tuple[Kind, int]] = [(kind, min(largest, THREAD_MAX)) for kind in THREAD_KINDS]
     plan += [('pooled', n) for n in sizes]
     return plan
 
@@ -373,7 +385,7 @@ def table(results: Sequence[dict[str, Any]]) -> str:
         'msg each s',
         'stop',
         'stop s',
-        'vs thread (same N): spawn, memory, msg each',
+        'vs postroom thread (same N): spawn, memory, msg each',
     ]
     rows = []
     for r in results:
@@ -419,14 +431,16 @@ def targets(results: Sequence[dict[str, Any]]) -> list[str]:
     line(memory <= 2600, f'memory per actor <= 2.6 KB (aim 2 KB): {memory:,.0f} B at {n}')
     rate = big['spawn']['actors_per_s']
     line(rate >= 50_000, f'spawn rate >= 50,000/s (aim 100,000/s): {rate:,.0f}/s at {n}')
-    thread = next((r for r in results if r['kind'] == 'thread'), None)
     hundred_k = _find(results, 'pooled', 100_000)
-    if thread is not None and hundred_k is not None:
+    for kind, what in (('thread', 'postroom ThreadActor'), ('pykka', 'pykka ThreadingActor')):
+        thread = next((r for r in results if r['kind'] == kind), None)
+        if thread is None or hundred_k is None:
+            continue
         speedup = thread['message_each']['seconds'] / hundred_k['message_each']['seconds']
         line(
             speedup >= 10,
             f'a message to each of 100,000 pooled actors >= 10x faster than to '
-            f'{thread["actors"]:,} thread actors: {speedup:.1f}x '
+            f'{thread["actors"]:,} {what}s: {speedup:.1f}x '
             f'({hundred_k["message_each"]["seconds"]:.2f} s vs '
             f'{thread["message_each"]["seconds"]:.2f} s)',
         )
