@@ -53,6 +53,8 @@ class ActorSystem:
         self._lock = threading.RLock()
         self._refs: dict[str, pykka.ActorRef[Any]] = {}
         self._names: dict[str, pykka.ActorRef[Any]] = {}
+        self._name_of: dict[str, str] = {}
+        """Name by actor URN, for the named actors."""
         self._threads: list[threading.Thread] = []
         self._pool: ActorPool | None = None
         self._stopping = False
@@ -106,6 +108,7 @@ class ActorSystem:
             self._refs[ref.actor_urn] = ref
             if name is not None:
                 self._names[name] = ref
+                self._name_of[ref.actor_urn] = name
         return ref
 
     def lookup(self, name: str) -> pykka.ActorRef[Any]:
@@ -170,12 +173,27 @@ class ActorSystem:
         with self._lock:
             self._stopping = True
             refs = list(self._refs.values())
-        stops = [ref.stop(block=False) for ref in reversed(refs) if ref.is_alive()]
-        for stop in stops:
+        alive = [ref for ref in reversed(refs) if ref.is_alive()]
+        if self._pool is not None:
+            # Pooled actors stop in bulk: one pass over pykka's registry and
+            # one wait for all, instead of a registry scan and a future each.
+            from actors.pooled import stop_many  # noqa: PLC0415 - only pooled systems pay
+
             try:
-                stop.get(timeout=_remaining(deadline))
-            except pykka.Timeout:
-                raise TimeoutError(f'{self.name}: actors did not stop within {timeout} s') from None
+                stop_many(alive, timeout=_remaining(deadline))
+            except TimeoutError as error:
+                raise TimeoutError(
+                    f'{self.name}: actors did not stop within {timeout} s'
+                ) from error
+        else:
+            stops = [ref.stop(block=False) for ref in alive]
+            for stop in stops:
+                try:
+                    stop.get(timeout=_remaining(deadline))
+                except pykka.Timeout:
+                    raise TimeoutError(
+                        f'{self.name}: actors did not stop within {timeout} s'
+                    ) from None
         self._join_exited_threads(_remaining(deadline), all_threads=True)
         pool = self._pool
         if pool is not None:
@@ -183,6 +201,7 @@ class ActorSystem:
         with self._lock:
             self._refs.clear()
             self._names.clear()
+            self._name_of.clear()
         self._stopped.set()
         _live_systems.discard(self)
 
@@ -212,10 +231,9 @@ class ActorSystem:
         """Called by an actor that has stopped: drop it from the system's tables."""
         with self._lock:
             self._refs.pop(ref.actor_urn, None)
-            for name, named in list(self._names.items()):
-                if named is ref:
-                    del self._names[name]
-                    break
+            name = self._name_of.pop(ref.actor_urn, None)
+            if name is not None and self._names.get(name) is ref:
+                del self._names[name]
 
     def _join_exited_threads(self, timeout: float | None, *, all_threads: bool = False) -> None:
         deadline = None if timeout is None else time.monotonic() + timeout
