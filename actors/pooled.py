@@ -33,11 +33,9 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
 import sys
 import threading
 import time
-import uuid
 from collections import deque
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Self, TypeVar, cast
@@ -51,6 +49,7 @@ from actors.blocking import blocking
 from actors.context import spawning_system
 from actors.future import LightFuture
 from actors.pool import PoolStopped
+from actors.registry import new_urn, remove_from_registry, unregister
 from actors.system import default_system
 
 if TYPE_CHECKING:
@@ -72,8 +71,6 @@ pykka_logger = logging.getLogger('pykka')
 _PYKKA_MESSAGES: Final = (_ActorStop, ProxyCall, ProxyGetAttr, ProxySetAttr)
 """The messages pykka's ``Actor._handle_receive`` handles itself; the rest go to ``on_receive``."""
 
-_REGISTRY_TAIL: Final = 64
-"""How far from the end of pykka's registry list a stopping actor looks for itself first."""
 
 _IN_REGISTRY: Final = 1
 _IN_SYSTEM: Final = 2
@@ -87,60 +84,7 @@ _locks = tuple(threading.Lock() for _ in range(_LOCK_STRIPES))
 _lock_numbers = itertools.count()
 
 
-# -- URNs --------------------------------------------------------------------
-
-
-class _UrnSource:
-    """UUID4 URNs from 74 random bits per process and a 48-bit counter."""
-
-    def __init__(self) -> None:
-        self.reseed()
-
-    def reseed(self) -> None:
-        digits = uuid.uuid4().hex  # version and variant bits already set
-        self.prefix = f'urn:uuid:{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-'
-        self.counter = itertools.count(int(digits[20:], 16))
-
-    def next(self) -> str:
-        return f'{self.prefix}{next(self.counter) & 0xFFFF_FFFF_FFFF:012x}'
-
-
-_urns = _UrnSource()
-if hasattr(os, 'register_at_fork'):
-    # A forked child must not hand out its parent's URNs.
-    os.register_at_fork(after_in_child=_urns.reseed)
-
-
 # -- the registry ------------------------------------------------------------
-
-
-def _unregister(ref: ActorRef[Any]) -> None:
-    """``ActorRegistry.unregister``, looking at the list's tail first.
-
-    pykka's version scans the list from the front and removes the ref with
-    ``list.remove``, so stopping n actors costs O(n^2). Actors usually stop
-    newest first, and the newest are at the end.
-    """
-    refs = ActorRegistry._actor_refs  # the same list and lock, searched faster
-    with ActorRegistry._actor_refs_lock:
-        index = _find(refs, ref)
-        if index is not None:
-            del refs[index]
-    if index is None:
-        pykka_logger.debug('Unregistered %s (not found in registry)', ref)
-    else:
-        pykka_logger.debug('Unregistered %s', ref)
-
-
-def _find(refs: list[ActorRef[Any]], ref: ActorRef[Any]) -> int | None:
-    try:
-        return refs.index(ref, max(len(refs) - _REGISTRY_TAIL, 0))
-    except ValueError:
-        pass
-    try:
-        return refs.index(ref)
-    except ValueError:
-        return None
 
 
 def unregister_many(refs: Iterable[ActorRef[Any]]) -> int:
@@ -153,14 +97,7 @@ def unregister_many(refs: Iterable[ActorRef[Any]]) -> int:
     stop.
     """
     refs = list(refs)
-    gone = {id(ref) for ref in refs}
-    if not gone:
-        return 0
-    registry = ActorRegistry._actor_refs
-    with ActorRegistry._actor_refs_lock:
-        before = len(registry)
-        registry[:] = [ref for ref in registry if id(ref) not in gone]
-        removed = before - len(registry)
+    removed = remove_from_registry(refs)
     for ref in refs:
         inbox = ref.actor_inbox
         if isinstance(inbox, _Mailbox):
@@ -647,7 +584,7 @@ class PooledActor(pykka.Actor):
         if system is None:
             system = default_system()
         self._system = system
-        self.actor_urn = _urns.next()
+        self.actor_urn = new_urn()
         mailbox = _Mailbox(self, system.pool, workers)
         self.actor_inbox = mailbox
         # The mailbox is also the stopped flag: is_set/set/wait, as a threading.Event.
@@ -760,7 +697,7 @@ class PooledActor(pykka.Actor):
         mailbox = self._mailbox
         tracked, mailbox.tracked = mailbox.tracked, 0
         if tracked & _IN_REGISTRY:
-            _unregister(self.actor_ref)
+            unregister(self.actor_ref)
         if not tracked & _IN_SYSTEM:
             return
         system = self._system
