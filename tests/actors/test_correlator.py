@@ -148,9 +148,10 @@ def test_failed_record_result_raises_invocation_failed() -> None:
     assert record('d', response=5).result() == 5
 
 
-def test_correlator_actor_gathers_records_told_to_it() -> None:
+def test_correlator_actor_gathers_records_told_to_it(backend: str) -> None:
     with ActorSystem() as system:
-        correlator = Correlator(system)
+        correlator = Correlator(system, backend=backend)
+        assert correlator.backend == backend
         cids = [new_cid() for _ in range(10)]
         for cid in cids:
             correlator.expect(cid, 'svc')
@@ -161,9 +162,9 @@ def test_correlator_actor_gathers_records_told_to_it() -> None:
         assert correlator.stats().pending == 0
 
 
-def test_records_delivered_after_the_correlator_stopped_are_kept() -> None:
+def test_records_delivered_after_the_correlator_stopped_are_kept(backend: str) -> None:
     with ActorSystem() as system:
-        correlator = Correlator(system)
+        correlator = Correlator(system, backend=backend)
         correlator.expect('late', 'svc')
         correlator.ref.stop(timeout=5)
         correlator.deliver(record('late'))

@@ -47,20 +47,20 @@ def test_deploy_a_file_path_loads_it_as_a_module_named_after_the_file(
     assert runtime.invoke('version') == {'version': 1, 'module': 'invoking_test_mod'}
 
 
-def test_a_file_is_loaded_afresh_never_from_a_stale_module(tmp_path: Path) -> None:
+def test_a_file_is_loaded_afresh_never_from_a_stale_module(tmp_path: Path, backend: str) -> None:
     first_dir = tmp_path / 'a'
     second_dir = tmp_path / 'b'
     first_dir.mkdir()
     second_dir.mkdir()
     first = write(first_dir / 'fresh_mod.py', 1)
-    with Runtime() as rt:
+    with Runtime(actor=backend) as rt:
         rt.deploy(first)
         assert rt.invoke('version').version == 1
     # Another file of the same name, and a newer version of the first one.
-    with Runtime() as rt:
+    with Runtime(actor=backend) as rt:
         rt.deploy(write(second_dir / 'fresh_mod.py', 2))
         assert rt.invoke('version').version == 2
-    with Runtime() as rt:
+    with Runtime(actor=backend) as rt:
         rt.deploy(write(first, 3))
         assert rt.invoke('version').version == 3
     assert sys.modules['fresh_mod'].__file__ == str(first)

@@ -166,8 +166,8 @@ def test_unknown_callback_fails_at_once(runtime: Runtime) -> None:
         runtime.invoke_async('fails', callback='no-such-callback')
 
 
-def test_eviction_is_bounded_and_counted() -> None:
-    with Runtime(correlator_max_records=5) as rt:
+def test_eviction_is_bounded_and_counted(backend: str) -> None:
+    with Runtime(actor=backend, correlator_max_records=5) as rt:
         rt.deploy(Fails)
         cids = [rt.invoke_async('fails') for _ in range(20)]
         rt.correlator.wait(cids[-1], timeout=10)
@@ -198,8 +198,8 @@ def test_a_service_can_look_up_async_replies_in_the_correlator(runtime: Runtime)
     assert runtime.correlator.poll(response.worker_cid) is not None
 
 
-def test_error_traceback_points_at_the_handler() -> None:
-    with Runtime() as rt:
+def test_error_traceback_points_at_the_handler(backend: str) -> None:
+    with Runtime(actor=backend) as rt:
         rt.deploy(Fails)
         reply = rt.correlator.wait(rt.invoke_async('fails'), timeout=10)
     assert reply.error is not None
