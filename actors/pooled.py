@@ -483,6 +483,12 @@ class _Mailbox:
             actor._handle_message(_message(stop), _reply_to(stop))
             with self.lock:
                 self.running = 0
+        try:
+            # pykka's hook, as its actor loop calls it: a subclass may rescue
+            # what is still queued before the rest is failed.
+            actor._actor_loop_teardown()
+        except Exception:
+            logger.exception('%s: _actor_loop_teardown failed', actor)
         self._teardown('stopped before handling the message')
 
     def _teardown(self, why: str) -> None:

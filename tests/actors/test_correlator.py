@@ -169,3 +169,32 @@ def test_records_delivered_after_the_correlator_stopped_are_kept(backend: str) -
         correlator.ref.stop(timeout=5)
         correlator.deliver(record('late'))
         assert correlator.poll('late') is not None
+
+
+def test_records_told_while_the_correlator_stops_are_kept(backend: str) -> None:
+    # A stop waits behind a batch the actor is storing; a record told after
+    # the stop was queued would be dropped by pykka's teardown.
+    with ActorSystem() as system:
+        correlator = Correlator(system, backend=backend)
+        table = correlator.table
+        entered = threading.Event()
+        release = threading.Event()
+        store = table.store
+
+        def slow_store(records: object) -> None:
+            entered.set()
+            release.wait(10)
+            store(records)  # type: ignore[arg-type]
+
+        table.store = slow_store  # type: ignore[method-assign]
+        correlator.expect('first', 'svc')
+        correlator.expect('late', 'svc')
+        correlator.deliver(record('first'))
+        assert entered.wait(10)
+        stopping = correlator.ref.stop(block=False)
+        correlator.deliver(record('late'))
+        release.set()
+        stopping.get(timeout=10)
+        table.store = store  # type: ignore[method-assign]
+        assert correlator.poll('first') is not None
+        assert correlator.poll('late') is not None
