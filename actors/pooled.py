@@ -50,6 +50,7 @@ from actors.context import spawning_system
 from actors.future import LightFuture
 from actors.pool import PoolStopped
 from actors.registry import new_urn, remove_from_registry, unregister
+from actors.settings import check_count
 from actors.system import default_system
 
 if TYPE_CHECKING:
@@ -515,11 +516,9 @@ class _Mailbox:
 # -- the actor ---------------------------------------------------------------
 
 
-def _refuse_settings(cls: type[PooledActor]) -> None:
-    for setting in ('workers', 'throughput'):
-        value = getattr(cls, setting)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f'{cls.__name__}.{setting} must be an int >= 1, not {value!r}')
+def _check_settings(cls: type[PooledActor]) -> None:
+    check_count(cls, 'workers')
+    check_count(cls, 'throughput')
 
 
 class _PooledRef(ActorRef[A]):
@@ -585,7 +584,7 @@ class PooledActor(pykka.Actor):
         # the same attributes, lighter.
         workers, throughput = self.workers, self.throughput
         if type(workers) is not int or workers < 1 or type(throughput) is not int or throughput < 1:
-            _refuse_settings(type(self))
+            _check_settings(type(self))
         system = spawning_system()
         if system is None:
             system = default_system()

@@ -15,6 +15,7 @@ from pykka.messages import _ActorStop
 
 from actors.context import spawning_system
 from actors.future import LightFuture
+from actors.settings import check_count
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -54,9 +55,7 @@ class ThreadActor(pykka.ThreadingActor):
     _system: ActorSystem | None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        workers = self.workers
-        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
-            raise ValueError(f'{type(self).__name__}.workers must be an int >= 1, not {workers!r}')
+        check_count(type(self), 'workers')
         super().__init__(*args, **kwargs)
         self._system = spawning_system()
 

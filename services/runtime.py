@@ -222,31 +222,24 @@ class Runtime:
         accepted for Zato's sake: every dict response is a ``Bunch``, which
         is a dict, whatever its value.
         """
-        if (
-            type(name_or_class) is str
-            and not fields
-            and data_format == DATA_FORMAT.DICT
-            and self._state is _State.RUNNING
-        ):
-            # The common call, without the general path's checks and calls.
-            deployed = self._services.get(name_or_class)
-            if deployed is not None:
-                cid = cid or new_cid()
-                return self._await(
-                    deployed,
-                    Invocation(
-                        deployed.name,
-                        cid,
-                        _copy_payload(deployed.name, cid, payload),
-                        DATA_FORMAT.DICT,
-                        (),
-                        False,
-                        (),
-                        None,
-                        serialize,
-                    ),
-                    timeout,
-                )
+        deployed = self._fast_target(name_or_class, fields, data_format)
+        if deployed is not None:
+            cid = cid or new_cid()
+            return self._await(
+                deployed,
+                Invocation(
+                    deployed.name,
+                    cid,
+                    _copy_payload(deployed.name, cid, payload),
+                    DATA_FORMAT.DICT,
+                    (),
+                    False,
+                    (),
+                    None,
+                    serialize,
+                ),
+                timeout,
+            )
         self._check_accepting()
         return self._invoke_sync(
             name_or_class,
@@ -276,31 +269,22 @@ class Runtime:
         names one service or several, each invoked asynchronously with the
         response (on success) and with ``self.in_reply_to`` set to the CID.
         """
-        if (
-            type(name_or_class) is str
-            and not fields
-            and cid is None
-            and callback is None
-            and data_format == DATA_FORMAT.DICT
-            and self._state is _State.RUNNING
-        ):
-            # The common call, without the general path's checks and calls.
-            deployed = self._services.get(name_or_class)
-            if deployed is not None:
-                cid = new_cid()
-                self._send_async(
-                    deployed,
-                    Invocation(
-                        deployed.name,
-                        cid,
-                        _copy_payload(deployed.name, cid, payload),
-                        DATA_FORMAT.DICT,
-                        (),
-                        True,
-                    ),
-                    fresh_cid=True,
-                )
-                return cid
+        deployed = self._fast_target(name_or_class, fields, data_format)
+        if deployed is not None and cid is None and callback is None:
+            cid = new_cid()
+            self._send_async(
+                deployed,
+                Invocation(
+                    deployed.name,
+                    cid,
+                    _copy_payload(deployed.name, cid, payload),
+                    DATA_FORMAT.DICT,
+                    (),
+                    True,
+                ),
+                fresh_cid=True,
+            )
+            return cid
         self._check_accepting()
         return self._invoke_async(
             name_or_class,
@@ -311,6 +295,22 @@ class Runtime:
             data_format=data_format,
             internal=False,
         )
+
+    def _fast_target(
+        self, target: ServiceRef, fields: dict[str, Any], data_format: str
+    ) -> DeployedService | None:
+        """The deployed service for the common call (a name, no fields, dicts), else None.
+
+        Such a call skips the general path's checks and helper calls.
+        """
+        if (
+            type(target) is str
+            and not fields
+            and data_format == DATA_FORMAT.DICT
+            and self._state is _State.RUNNING
+        ):
+            return self._services.get(target)
+        return None
 
     def _invoke_sync(
         self,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 
 import pytest
 
+from actors import ReplyRecord
 from services import InvocationCancelled, Runtime, RuntimeStopped, Service
 from tests.conftest import poll_until
 
@@ -155,131 +157,112 @@ def test_shutdown_drains_accepted_async_invocations(backend: str) -> None:
         rt.invoke('work', n=99)
 
 
-def test_shutdown_without_drain_records_unstarted_work_as_cancelled(backend: str) -> None:
-    entered = threading.Event()
-    release = threading.Event()
+class Held:
+    """A runtime whose service 'held' stays inside handle() until released."""
 
-    class Work(Service):
-        name = 'work'
+    def __init__(self, backend: str) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        entered, release = self.entered, self.release
 
-        def handle(self) -> None:
-            entered.set()
-            release.wait(10)
+        class HeldService(Service):
+            name = 'held'
 
-    rt = Runtime(actor=backend)
-    rt.deploy(Work)
-    first = rt.invoke_async('work')
-    assert entered.wait(10)
-    queued = [rt.invoke_async('work') for _ in range(5)]
-    stopper = threading.Thread(target=rt.shutdown, kwargs={'drain': False})
-    stopper.start()
-    release.set()
+            def handle(self) -> None:
+                entered.set()
+                release.wait(10)
+
+        self.runtime = Runtime(actor=backend)
+        self.runtime.deploy(HeldService)
+
+    def start_one(self) -> str:
+        """Invoke asynchronously and wait until the handler is inside handle()."""
+        cid = self.runtime.invoke_async('held')
+        assert self.entered.wait(10)
+        return cid
+
+    def shutdown_in_background(self, **options: object) -> threading.Thread:
+        stopper = threading.Thread(target=self.runtime.shutdown, kwargs=options)
+        stopper.start()
+        return stopper
+
+
+@pytest.fixture
+def held(backend: str) -> Iterator[Held]:
+    held = Held(backend)
+    yield held
+    held.release.set()
+    held.runtime.system.shutdown(timeout=10)
+
+
+def assert_cancelled(reply: ReplyRecord | None, reason: str) -> None:
+    assert reply is not None
+    assert not reply.ok
+    assert reply.error is not None
+    assert reply.error.type == InvocationCancelled.__name__
+    assert reason in reply.error.message
+
+
+def test_shutdown_without_drain_records_unstarted_work_as_cancelled(held: Held) -> None:
+    rt = held.runtime
+    first = held.start_one()
+    queued = [rt.invoke_async('held') for _ in range(5)]
+    stopper = held.shutdown_in_background(drain=False)
+    held.release.set()
     stopper.join(20)
     assert not stopper.is_alive()
     running = rt.correlator.poll(first)
     assert running is not None
     assert running.ok  # it had started: it finished normally
     for cid in queued:
-        reply = rt.correlator.poll(cid)
-        assert reply is not None
-        assert not reply.ok
-        assert reply.error is not None
-        assert reply.error.type == InvocationCancelled.__name__
-        assert 'drain=False' in reply.error.message
+        assert_cancelled(rt.correlator.poll(cid), 'drain=False')
 
 
-def test_sync_caller_waiting_at_shutdown_without_drain_gets_runtime_stopped(backend: str) -> None:
-    entered = threading.Event()
-    release = threading.Event()
-
-    class Work(Service):
-        name = 'work'
-
-        def handle(self) -> None:
-            entered.set()
-            release.wait(10)
-
-    rt = Runtime(actor=backend)
-    rt.deploy(Work)
-    rt.invoke_async('work')
-    assert entered.wait(10)
+def test_sync_caller_waiting_at_shutdown_without_drain_gets_runtime_stopped(held: Held) -> None:
+    rt = held.runtime
+    held.start_one()
     outcome: list[object] = []
 
     def call() -> None:
         try:
-            outcome.append(rt.invoke('work', timeout=20))
+            outcome.append(rt.invoke('held', timeout=20))
         except RuntimeStopped as error:
             outcome.append(error)
 
     caller = threading.Thread(target=call)
     caller.start()
-    inbox = rt.services['work'].ref.actor_inbox  # type: ignore[union-attr]
+    inbox = rt.services['held'].ref.actor_inbox  # type: ignore[union-attr]
     poll_until(lambda: not inbox.empty())  # the call waits behind the running one
-    stopper = threading.Thread(target=rt.shutdown, kwargs={'drain': False})
-    stopper.start()
+    stopper = held.shutdown_in_background(drain=False)
     poll_until(lambda: rt.state == 'stopping')
-    release.set()
+    held.release.set()
     stopper.join(20)
     caller.join(20)
     assert len(outcome) == 1
     assert isinstance(outcome[0], RuntimeStopped)
-    assert "before service 'work' started" in str(outcome[0])
+    assert "before service 'held' started" in str(outcome[0])
 
 
-def test_shutdown_timeout_cancels_what_did_not_finish(backend: str) -> None:
-    release = threading.Event()
-    entered = threading.Event()
-
-    class Stuck(Service):
-        name = 'stuck'
-
-        def handle(self) -> None:
-            entered.set()
-            release.wait(10)
-
-    rt = Runtime(actor=backend)
-    rt.deploy(Stuck)
-    cids = [rt.invoke_async('stuck') for _ in range(3)]
-    assert entered.wait(10)
-    stopper = threading.Thread(target=rt.shutdown, kwargs={'timeout': 0.1})
-    stopper.start()
+def test_shutdown_timeout_cancels_what_did_not_finish(held: Held) -> None:
+    rt = held.runtime
+    first = held.start_one()
+    queued = [rt.invoke_async('held') for _ in range(2)]
+    stopper = held.shutdown_in_background(timeout=0.1)
     poll_until(lambda: rt.state == 'stopping')  # the drain gave up
-    release.set()
+    held.release.set()
     stopper.join(20)
     assert rt.state == 'stopped'
-    first, *queued = (rt.correlator.poll(cid) for cid in cids)
-    assert first is not None
-    assert first.ok
-    for reply in queued:
-        assert reply is not None
-        assert reply.error is not None
-        assert reply.error.type == 'InvocationCancelled'
-        assert 'did not finish within 0.1 s' in reply.error.message
+    running = rt.correlator.poll(first)
+    assert running is not None
+    assert running.ok
+    for cid in queued:
+        assert_cancelled(rt.correlator.poll(cid), 'did not finish within 0.1 s')
 
 
-def test_shutdown_names_a_handler_that_does_not_return_in_time(backend: str) -> None:
-    entered = threading.Event()
-    release = threading.Event()
-
-    class Stuck(Service):
-        name = 'stuck'
-
-        def handle(self) -> None:
-            entered.set()
-            release.wait(10)
-
-    rt = Runtime(actor=backend)
-    rt.deploy(Stuck)
-    cid = rt.invoke_async('stuck')
-    assert entered.wait(10)
-    try:
-        with pytest.raises(TimeoutError, match="Still running .*: service 'stuck'"):
-            rt.shutdown(drain=False, timeout=0.05)
-        assert rt.state == 'stopped'
-        reply = rt.correlator.poll(cid)
-        assert reply is not None
-        assert reply.error is not None
-        assert reply.error.type == 'InvocationCancelled'
-    finally:
-        release.set()
-        rt.system.shutdown(timeout=10)
+def test_shutdown_names_a_handler_that_does_not_return_in_time(held: Held) -> None:
+    rt = held.runtime
+    cid = held.start_one()
+    with pytest.raises(TimeoutError, match="Still running .*: service 'held'"):
+        rt.shutdown(drain=False, timeout=0.05)
+    assert rt.state == 'stopped'
+    assert_cancelled(rt.correlator.poll(cid), 'before the invocation finished')
