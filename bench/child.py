@@ -18,13 +18,20 @@ from pathlib import Path
 from bench.context import RunContext
 from bench.harness import Figure
 
-__all__ = ['ChildFailed', 'run_child']
+__all__ = ['ChildFailed', 'bench_env', 'run_child']
 
 _ROOT = str(Path(__file__).resolve().parent.parent)
 
 
 class ChildFailed(RuntimeError):
     """The child process exited with an error or wrote no figures."""
+
+
+def bench_env() -> dict[str, str]:
+    """This process's environment, with this checkout first on ``PYTHONPATH``."""
+    env = dict(os.environ)
+    env['PYTHONPATH'] = os.pathsep.join(p for p in (_ROOT, env.get('PYTHONPATH')) if p)
+    return env
 
 
 def run_child(ctx: RunContext, suite: str, cpus: Iterable[int], timeout: float) -> list[Figure]:
@@ -48,11 +55,9 @@ def run_child(ctx: RunContext, suite: str, cpus: Iterable[int], timeout: float) 
         ]
         if ctx.profile != 'default':
             argv.append(f'--{ctx.profile}')
-        env = dict(os.environ)
-        env['PYTHONPATH'] = os.pathsep.join(p for p in (_ROOT, env.get('PYTHONPATH')) if p)
         try:
             proc = subprocess.run(
-                argv, capture_output=True, text=True, timeout=timeout, env=env, check=False
+                argv, capture_output=True, text=True, timeout=timeout, env=bench_env(), check=False
             )
         except subprocess.TimeoutExpired as exc:
             raise ChildFailed(

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 __all__ = [
+    'Better',
     'Case',
     'Figure',
     'Metric',

@@ -18,7 +18,7 @@ from typing import Any
 import pykka
 import pytest
 
-from bench import cli
+from bench import cli, populations
 from bench.context import SuiteResult
 from bench.harness import Case, Figure, Metric, Subject, Target, percentile, run_case
 from bench.processes import descendants, leftovers, terminate
@@ -26,6 +26,7 @@ from bench.progress import Progress
 from bench.report import render, subject_table
 from bench.suites import SUITES
 from bench.suites import actors as actors_suite
+from bench.suites import latency as latency_suite
 
 # Subjects each suite must report, whatever their status.
 EXPECTED_SUBJECTS = {
@@ -34,6 +35,10 @@ EXPECTED_SUBJECTS = {
         'pykka ask (echo actor)',
         'queue.Queue ping-pong',
         'direct function call',
+        'actors.new_cid()',
+        'uuid.uuid4().hex',
+        'secrets.token_hex(12)',
+        'os.urandom(12).hex()',
     },
     'throughput': {
         'postroom invoke_async',
@@ -43,7 +48,7 @@ EXPECTED_SUBJECTS = {
         'queue.SimpleQueue producer/consumer',
     },
     'fanout': {'postroom service', 'pykka actors, round robin', 'ThreadPoolExecutor'},
-    'actors': {'pykka thread', 'postroom thread', 'postroom pooled'},
+    'actors': {'pykka ThreadingActor', 'postroom ThreadActor', 'postroom PooledActor'},
     'peers': {'postroom invoke', 'pykka ask', 'thespian simpleSystemBase'},
 }
 
@@ -113,7 +118,7 @@ def test_latency_reports_both_modes_and_judges_pinned(tmp_path: Path) -> None:
     assert code == 0
     assert os.sched_getaffinity(0) == before  # main() restores the affinity
     cases = {f['case'] for f in doc['suites']['latency']['figures']}
-    assert cases == {'pinned', 'unpinned'}
+    assert cases == {'pinned', 'unpinned', 'cid'}
     (target,) = doc['suites']['latency']['targets']
     assert 'pinned' in target['name']
 
@@ -264,7 +269,124 @@ def test_render_lists_targets_and_notes() -> None:
     assert 'note: hello' in text
 
 
-# --- actors: fail fast when threads run out ---
+# --- actors: issue 5's targets beside thread actors; fail fast when threads run out ---
+
+
+def test_actors_suite_prints_every_scale_target_and_what_it_could_not_judge(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, doc = run_bench(tmp_path, 'actors')
+    printed = capsys.readouterr().out
+
+    assert code == 0
+    suite = doc['suites']['actors']
+    pooled = {f['case'] for f in suite['figures'] if f['subject'] == 'postroom PooledActor'}
+    assert pooled == {'N=20', 'N=100'}
+    targets = {t['name']: t for t in suite['targets']}
+    assert len(targets) == 7
+    live = next(t for name, t in targets.items() if name.startswith('1,000,000 live pooled'))
+    assert live['holds'] is None  # tiny sizes: judged at default sizes only
+    assert 'needs 1,000,000 pooled actors' in live['detail']
+    ceiling = next(t for name, t in targets.items() if 'thread ceiling' in name)
+    assert ceiling['holds'] is True
+    assert 'threads here' in ceiling['detail']
+    for target in targets.values():
+        mark = {True: 'HOLDS', False: 'MISSED', None: 'NOT MEASURED'}[target['holds']]
+        assert f'target {mark}: {target["name"]}: ' in printed
+    assert 'postroom PooledActor ÷ pykka' in printed
+
+
+def _figures(values: dict[tuple[str, int, str], float]) -> list[Figure]:
+    figures = []
+    for (kind, count, metric), value in values.items():
+        unit, better = populations.UNITS[metric]
+        figures.append(
+            Figure('actors', f'N={count:,}', kind, 'postroom', metric, unit, better, [value])
+        )
+    return figures
+
+
+POOLED = 'postroom PooledActor'
+PYKKA = 'pykka ThreadingActor'
+THREAD = 'postroom ThreadActor'
+
+
+def _scale_run(**pooled_1m: float) -> list[Figure]:
+    """Figures of a default-size run: pooled 100,000 and 1,000,000, thread actors at 10,000."""
+    big = {
+        'spawn rate': 90_000.0,
+        'memory per actor': 530.0,
+        'ask alone': 10.0,
+        'ask with N idle': 10.3,
+        'ask alone spread': 1.02,
+        'message each': 3.0,
+        'stop all': 9.0,
+        **pooled_1m,
+    }
+    values = {(POOLED, 1_000_000, m): v for m, v in big.items()}
+    values |= {(POOLED, 100_000, m): v / 10 if m == 'message each' else v for m, v in big.items()}
+    thread = {'spawn rate': 2_500.0, 'memory per actor': 22_000.0, 'ask alone': 12.0}
+    thread |= {'ask with N idle': 40.0, 'message each': 3.2, 'stop all': 5.0}
+    for kind in (PYKKA, THREAD):
+        values |= {(kind, 10_000, m): v for m, v in thread.items()}
+    return _figures(values)
+
+
+def _judged(figures: list[Figure]) -> dict[str, bool | None]:
+    pooled, threads = (1_000, 10_000, 100_000, 1_000_000), (1_000, 10_000)
+    return {t.name.split(' (')[0]: t.holds for t in actors_suite.targets(figures, pooled, threads)}
+
+
+def test_scale_targets_hold_on_figures_that_meet_them() -> None:
+    judged = _judged(_scale_run())
+
+    assert all(holds is True for holds in judged.values()), judged
+
+
+@pytest.mark.parametrize(
+    ('metric', 'value', 'target'),
+    [
+        ('memory per actor', 2_700.0, 'resident memory per pooled actor <= 2.6 KB'),
+        ('spawn rate', 45_000.0, 'pooled spawn rate >= 50,000/s'),
+        ('ask with N idle', 11.5, 'ask latency to one pooled actor'),
+        ('stop all', 75.0, 'stopping all 1,000,000 pooled actors'),
+        ('message each', 4.0, 'a message to each of 100,000 pooled actors'),
+    ],
+)
+def test_each_scale_target_is_missed_past_its_threshold(
+    metric: str, value: float, target: str
+) -> None:
+    judged = _judged(_scale_run(**{metric: value}))
+
+    missed = [name for name, holds in judged.items() if holds is False]
+    assert len(missed) == 1
+    assert missed[0].startswith(target)
+
+
+def test_a_million_that_failed_misses_the_live_target_with_the_reason() -> None:
+    figures = [f for f in _scale_run() if f.case != 'N=1,000,000']
+    figures.append(
+        Figure('actors', 'N=1,000,000', POOLED, 'postroom', 'spawn rate', 'actors/s', 'higher',
+               status='failed', reason='MemoryError')
+    )  # fmt: skip
+    targets = actors_suite.targets(figures, (100_000, 1_000_000), (10_000,))
+    live = targets[0]
+
+    assert live.holds is False
+    assert live.detail == 'MemoryError'
+
+
+def test_a_thread_population_killed_for_overrunning_misses_the_ceiling_target() -> None:
+    figures = _scale_run()
+    figures.append(
+        Figure('actors', 'N=1,000', PYKKA, 'baseline', 'spawn rate', 'actors/s', 'higher',
+               status='failed', reason='PopulationFailed: did not finish within 130 s')
+    )  # fmt: skip
+
+    ceiling = actors_suite.target_thread_ceiling(figures, (1_000, 10_000))
+
+    assert ceiling.holds is False
+    assert 'did not finish' in ceiling.detail
 
 
 def test_spawn_failure_stops_what_started_and_says_where(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -279,16 +401,16 @@ def test_spawn_failure_stops_what_started_and_says_where(monkeypatch: pytest.Mon
         real_start(self)
 
     monkeypatch.setattr(threading.Thread, 'start', limited_start)
-    kind = actors_suite.PykkaThreadKind()
+    kind = populations.PykkaThreadKind()
 
-    with pytest.raises(actors_suite.SpawnFailed) as info:
-        actors_suite.spawn_population(kind, 20)
+    with pytest.raises(populations.SpawnFailed) as info:
+        populations.spawn_population(kind, 20)
 
     message = str(info.value)
-    assert 'pykka thread: spawn #6 of 20 failed' in message
+    assert 'pykka ThreadingActor: spawn #6 of 20 failed' in message
     assert "can't start new thread" in message
     assert 'stopped the 5 started' in message
-    assert not pykka.ActorRegistry.get_by_class(actors_suite.BenchThreadActor)
+    assert not pykka.ActorRegistry.get_by_class(populations.BenchThreadActor)
     for thread in started:
         thread.join(timeout=10)
     assert threading.active_count() == threads_before
@@ -297,21 +419,92 @@ def test_spawn_failure_stops_what_started_and_says_where(monkeypatch: pytest.Mon
 def test_population_beyond_the_thread_ceiling_is_refused_up_front(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(actors_suite, 'thread_ceiling', lambda: (1_000, 'test limit'))
+    monkeypatch.setattr(populations, 'thread_ceiling', lambda: (1_000, 'test limit'))
     threads_before = threading.active_count()
 
-    with pytest.raises(actors_suite.SpawnFailed, match='refused before spawning'):
-        actors_suite.measure_population(actors_suite.PykkaThreadKind(), 5_000)
+    with pytest.raises(populations.SpawnFailed, match='refused before spawning'):
+        populations.measure_population(populations.PykkaThreadKind(), 5_000)
 
     assert threading.active_count() == threads_before
 
 
+def test_measuring_process_refuses_a_population_beyond_the_ceiling_fast() -> None:
+    ceiling = populations.thread_ceiling()
+    if ceiling is None:
+        pytest.skip('this system does not say how many threads a process may hold')
+    kind = populations.PostroomThreadKind()
+
+    with pytest.raises(populations.SpawnFailed) as info:
+        populations.measure_in_child(kind, ceiling[0] * 2, asks=5, rounds=1, pause=0)
+
+    assert str(info.value).startswith('postroom ThreadActor: ')
+    assert 'refused before spawning' in str(info.value)
+
+
+def test_measuring_process_over_its_budget_is_killed_with_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    kind = populations.PooledKind()
+    monkeypatch.setattr(kind, 'budget', lambda count: 0.01)
+    before = set(descendants())
+
+    with pytest.raises(populations.PopulationFailed, match=r'did not finish within 0\.01 s'):
+        populations.measure_in_child(kind, 50, asks=5, rounds=1, pause=0)
+
+    assert not leftovers(before, grace=0)
+
+
 def test_thread_ceiling_reads_this_machine() -> None:
-    ceiling = actors_suite.thread_ceiling()
+    ceiling = populations.thread_ceiling()
     assert ceiling is not None
     limit, why = ceiling
     assert limit > 0
     assert why
+
+
+# --- latency: the cost of a CID ---
+
+
+def test_latency_prices_new_cid_against_the_usual_id_makers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, doc = run_bench(tmp_path, 'latency')
+    printed = capsys.readouterr().out
+
+    assert code == 0
+    cid = [f for f in doc['suites']['latency']['figures'] if f['case'] == 'cid']
+    assert {f['subject'] for f in cid} == set(latency_suite.CID_MAKERS)
+    assert {(f['metric'], f['unit'], f['status']) for f in cid} == {('per call', 'ns', 'ok')}
+    assert 'ratio: actors.new_cid() ÷ this' in printed
+    assert 'note: cid: actors.new_cid() costs ' in printed
+
+
+def test_the_cid_makers_compared_make_lowercase_hex_of_96_bits_or_more() -> None:
+    lengths = {name: len(make()()) for name, (_role, make) in latency_suite.CID_MAKERS.items()}
+    assert lengths == {
+        'actors.new_cid()': 24,
+        'uuid.uuid4().hex': 32,  # 122 random bits
+        'secrets.token_hex(12)': 24,
+        'os.urandom(12).hex()': 24,
+    }
+    for _role, make in latency_suite.CID_MAKERS.values():
+        cid = make()()
+        assert cid == cid.lower()
+        int(cid, 16)  # hex, or ValueError
+
+
+# --- throughput: the correlator-full run is a target line ---
+
+
+def test_throughput_reports_the_correlator_full_run_as_a_target(tmp_path: Path) -> None:
+    code, doc = run_bench(tmp_path, 'throughput')
+
+    assert code == 0
+    targets = {t['name']: t for t in doc['suites']['throughput']['targets']}
+    full = targets['a run with the correlator at its maximum size (every reply evicts one)']
+    assert full['holds'] is True
+    assert 'msg/s' in full['detail']
+    assert len(targets) == 3
 
 
 # --- peers: no process left behind ---

@@ -12,23 +12,33 @@ with the garbage collector off while timing.
 Both CPU modes are reported: this process measures the mode it runs in, and a
 child process (``python -m bench latency --child``) measures the other. The
 target is judged pinned (one CPU), where hand-offs vary 5-20% rather than 2x.
+
+A ``cid`` section prices correlation IDs (issue 2: ``new_cid()`` must be
+cheap): ``actors.new_cid()`` against ``uuid.uuid4().hex``,
+``secrets.token_hex(12)`` and ``os.urandom(12).hex()``, in ns per call, each
+timed over a loop of calls (``timeit``: one clock read per loop, collector off).
 """
 
 from __future__ import annotations
 
+import os
 import pickle
 import queue
+import secrets
 import threading
 import time
+import timeit
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 import cloudpickle
 
 from bench.child import ChildFailed, run_child
-from bench.context import RunContext, SuiteResult
+from bench.context import RunContext, SuiteResult, Table
 from bench.harness import Case, Figure, Metric, Subject, Target, latency_stats, measure_calls
 from bench.postroom import need
-from bench.report import find, ratio, subject_table
+from bench.report import find, fmt, ratio, subject_table
 from bench.workloads import PAYLOAD, STOP, EchoActor, echo
 
 NAME = 'latency'
@@ -40,6 +50,13 @@ PICKLE = 'pickle round trip (ref.)'
 CLOUDPICKLE = 'cloudpickle round trip (ref.)'
 
 METRICS = (Metric('median', 'us', 'lower'), Metric('p99', 'us', 'lower'))
+
+CID_CASE = 'cid'
+NEW_CID = 'actors.new_cid()'
+UUID4 = 'uuid.uuid4().hex'
+TOKEN_HEX = 'secrets.token_hex(12)'
+URANDOM = 'os.urandom(12).hex()'
+CID_METRICS = (Metric('per call', 'ns', 'lower'),)
 #: The target: invoke at most this multiple of a raw ask, pinned.
 TARGET_RATIO = 1.25
 
@@ -113,6 +130,63 @@ def measure_cloudpickle(calls: int, warmup: int) -> dict[str, float]:
     return latency_stats(measure_calls(call, calls, warmup))
 
 
+# --- correlation IDs ---
+
+
+def _new_cid() -> Callable[[], str]:
+    (new_cid,) = need('actors', 'new_cid')
+    fn: Callable[[], str] = new_cid
+    return fn
+
+
+#: The CID makers compared: subject name -> (role, a function returning the maker).
+CID_MAKERS: dict[str, tuple[Any, Callable[[], Callable[[], str]]]] = {
+    NEW_CID: ('postroom', _new_cid),
+    UUID4: ('baseline', lambda: lambda: uuid.uuid4().hex),
+    TOKEN_HEX: ('baseline', lambda: lambda: secrets.token_hex(12)),
+    URANDOM: ('baseline', lambda: lambda: os.urandom(12).hex()),
+}
+
+
+def measure_cid(maker: Callable[[], str], number: int) -> dict[str, float]:
+    """Nanoseconds per call of ``maker``, over a loop of ``number`` calls (after a warm-up)."""
+    timer = timeit.Timer('maker()', globals={'maker': maker})
+    timer.timeit(max(1, number // 10))
+    return {'per call': timer.timeit(number) / number * 1e9}
+
+
+def cid_case(number: int) -> Case:
+    def subject(name: str) -> Subject:
+        role, make = CID_MAKERS[name]
+        return Subject(name, role, lambda: measure_cid(make(), number), CID_METRICS)
+
+    return Case(CID_CASE, [subject(name) for name in CID_MAKERS])
+
+
+def cid_table(figures: list[Figure], number: int) -> Table:
+    return subject_table(
+        f'cid: one correlation ID, ns per call over loops of {number:,}; ratio: {NEW_CID} ÷ this',
+        figures,
+        case=CID_CASE,
+        metrics=['per call'],
+        reference=NEW_CID,
+        ratio_metric='per call',
+    )
+
+
+def cid_note(figures: list[Figure]) -> str | None:
+    ours = find(figures, CID_CASE, NEW_CID, 'per call')
+    if ours is None or ours.median is None:
+        return None
+    others = []
+    for name in (UUID4, TOKEN_HEX, URANDOM):
+        value = ratio(find(figures, CID_CASE, name, 'per call'), ours)
+        if value is not None:
+            others.append(f'{name} {value:.1f}x' if others else f'{name} takes {value:.1f}x that')
+    text = f'cid: {NEW_CID} costs {fmt(ours.median)} ns per call'
+    return f'{text}; {", ".join(others)}' if others else text
+
+
 # --- the suite ---
 
 
@@ -165,6 +239,13 @@ def run(ctx: RunContext) -> SuiteResult:
         )
         result.notes += sanity_notes(result.figures, mode)
     result.targets.append(target(result.figures))
+    if not ctx.child:  # one process prices the CIDs; the other mode's child does not
+        number = ctx.size(1_000, 100_000, 300_000)
+        result.figures += ctx.run(NAME, cid_case(number))
+        result.tables.append(cid_table(result.figures, number))
+        note = cid_note(result.figures)
+        if note:
+            result.notes.append(note)
     result.seconds = time.perf_counter() - started
     return result
 
