@@ -178,7 +178,7 @@ def cid_note(figures: list[Figure]) -> str | None:
     ours = find(figures, CID_CASE, NEW_CID, 'per call')
     if ours is None or ours.median is None:
         return None
-    others = []
+    others: list[str] = []
     for name in (UUID4, TOKEN_HEX, URANDOM):
         value = ratio(find(figures, CID_CASE, name, 'per call'), ours)
         if value is not None:
