@@ -11,6 +11,8 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -491,6 +493,67 @@ def test_the_cid_makers_compared_make_lowercase_hex_of_96_bits_or_more() -> None
         cid = make()()
         assert cid == cid.lower()
         int(cid, 16)  # hex, or ValueError
+
+
+def test_interleaved_rounds_measure_every_subject_and_leave_out_a_failed_setup(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    entered: list[str] = []
+
+    @contextmanager
+    def missing() -> Iterator[Any]:
+        entered.append('missing')
+        raise ImportError('postroom not ready: services has no Runtime')
+        yield  # pragma: no cover
+
+    @contextmanager
+    def fine(name: str) -> Iterator[Any]:
+        entered.append(name)
+        yield lambda: None
+
+    subjects = {
+        latency_suite.POSTROOM: ('postroom', missing),
+        latency_suite.ASK: ('baseline', lambda: fine('ask')),
+        latency_suite.DIRECT: ('baseline', lambda: fine('direct')),
+    }
+    monkeypatch.setattr(latency_suite, 'SUBJECTS', subjects)
+    session = latency_suite.Interleaved(calls=40, warmup=2, round_calls=10)
+    case = Case(
+        'pinned',
+        [
+            Subject(name, role, lambda name=name: session.measure(name), latency_suite.METRICS)
+            for name, (role, _setup) in subjects.items()
+        ],
+    )
+
+    figures = {(f.subject, f.metric): f for f in run_case('latency', case, repeat=3)}
+
+    postroom = figures[latency_suite.POSTROOM, 'median']
+    assert postroom.status == 'unavailable'
+    assert 'services has no Runtime' in postroom.reason
+    for name in (latency_suite.ASK, latency_suite.DIRECT):
+        assert figures[name, 'median'].status == 'ok'
+        assert len(figures[name, 'median'].samples) == 3
+    assert entered == ['missing', 'ask', 'direct', 'ask', 'direct', 'ask', 'direct']
+
+
+def test_latency_target_is_judged_on_the_paired_ratio_pinned() -> None:
+    def figure(subject: str, metric: str, value: float, case: str = 'pinned') -> Figure:
+        return Figure('latency', case, subject, 'postroom', metric, 'us', 'lower', [value])
+
+    figures = [
+        figure(latency_suite.POSTROOM, 'median', 20.0),
+        figure(latency_suite.ASK, 'median', 14.0),  # medians caught in different levels
+        figure(latency_suite.POSTROOM, latency_suite.PAIRED, 1.02),
+        figure(latency_suite.POSTROOM, latency_suite.PAIRED, 2.0, case='unpinned'),
+    ]
+    target = latency_suite.target(figures)
+
+    assert target.holds is True
+    assert target.detail.startswith('1.02x, paired by round')
+    assert '1.43x' in target.detail
+    figures[2].samples = [1.3]
+    assert latency_suite.target(figures).holds is False
 
 
 # --- throughput: the correlator-full run is a target line ---

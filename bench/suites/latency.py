@@ -9,6 +9,14 @@ Every subject is timed per call with ``time.perf_counter_ns`` (so even the
 direct call includes the clock's own cost, about 0.1 us), after a warm-up,
 with the garbage collector off while timing.
 
+Pinned (one CPU), all subjects are set up at once and timed in short rounds
+that take turns (``Interleaved`` says why), and the target is judged on the
+paired ratio: the median, over rounds, of invoke's round median divided by
+the ask's in the round next to it. Unpinned, where a hand-off's cost depends
+on which CPU the scheduler puts each thread, every repeat of every subject
+is set up afresh and timed on its own, so placement luck is drawn anew each
+time instead of being frozen for a whole session.
+
 Both CPU modes are reported: this process measures the mode it runs in, and a
 child process (``python -m bench latency --child``) measures the other. The
 target is judged pinned (one CPU), where hand-offs vary 5-20% rather than 2x.
@@ -25,18 +33,30 @@ import os
 import pickle
 import queue
 import secrets
+import statistics
 import threading
 import time
 import timeit
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import Any
 
 import cloudpickle
 
 from bench.child import ChildFailed, run_child
 from bench.context import RunContext, SuiteResult, Table
-from bench.harness import Case, Figure, Metric, Subject, Target, latency_stats, measure_calls
+from bench.harness import (
+    Case,
+    Figure,
+    Metric,
+    Role,
+    Subject,
+    Target,
+    latency_stats,
+    measure_calls,
+    steady_gc,
+)
 from bench.postroom import need
 from bench.report import find, fmt, ratio, subject_table
 from bench.workloads import PAYLOAD, STOP, EchoActor, echo
@@ -50,6 +70,9 @@ PICKLE = 'pickle round trip (ref.)'
 CLOUDPICKLE = 'cloudpickle round trip (ref.)'
 
 METRICS = (Metric('median', 'us', 'lower'), Metric('p99', 'us', 'lower'))
+#: postroom invoke only: the median over rounds of invoke's round median ÷ the ask's.
+PAIRED = 'ratio to ask, paired'
+POSTROOM_METRICS = (*METRICS, Metric(PAIRED, 'x', 'lower'))
 
 CID_CASE = 'cid'
 NEW_CID = 'actors.new_cid()'
@@ -61,10 +84,13 @@ CID_METRICS = (Metric('per call', 'ns', 'lower'),)
 TARGET_RATIO = 1.25
 
 
-# --- postroom (phase 2 tunes this; it runs as soon as the runtime exists) ---
+# --- the subjects: each a context manager that yields the call to time ---
+
+CallSetup = Callable[[], AbstractContextManager[Callable[[], object]]]
 
 
-def measure_postroom_invoke(calls: int, warmup: int) -> dict[str, float]:
+@contextmanager
+def postroom_invoke() -> Iterator[Callable[[], object]]:
     """Sync ``Runtime.invoke`` round trips to a deployed echo service."""
     runtime_cls, service_cls = need('services', 'Runtime', 'Service')
 
@@ -74,24 +100,21 @@ def measure_postroom_invoke(calls: int, warmup: int) -> dict[str, float]:
     echo_service = type('BenchEcho', (service_cls,), {'name': 'bench.echo', 'handle': handle})
     with runtime_cls() as rt:
         rt.deploy(echo_service)
-        samples = measure_calls(lambda: rt.invoke('bench.echo', PAYLOAD), calls, warmup)
-    return latency_stats(samples)
+        yield lambda: rt.invoke('bench.echo', PAYLOAD)
 
 
-# --- baselines ---
-
-
-def measure_pykka_ask(calls: int, warmup: int) -> dict[str, float]:
+@contextmanager
+def pykka_ask() -> Iterator[Callable[[], object]]:
     """Raw ``ActorRef.ask`` to one long-lived pykka echo actor."""
     ref = EchoActor.start()
     try:
-        samples = measure_calls(lambda: ref.ask(PAYLOAD), calls, warmup)
+        yield lambda: ref.ask(PAYLOAD)
     finally:
         ref.stop()
-    return latency_stats(samples)
 
 
-def measure_queue_pingpong(calls: int, warmup: int) -> dict[str, float]:
+@contextmanager
+def queue_pingpong() -> Iterator[Callable[[], object]]:
     """A request queue and a reply queue between this thread and an echo thread."""
     requests: queue.Queue[Any] = queue.Queue()
     replies: queue.Queue[Any] = queue.Queue()
@@ -108,26 +131,129 @@ def measure_queue_pingpong(calls: int, warmup: int) -> dict[str, float]:
         return replies.get()
 
     try:
-        samples = measure_calls(call, calls, warmup)
+        yield call
     finally:
         requests.put(STOP)
         thread.join()
-    return latency_stats(samples)
 
 
-def measure_direct_call(calls: int, warmup: int) -> dict[str, float]:
-    return latency_stats(measure_calls(lambda: echo(PAYLOAD), calls, warmup))
+@contextmanager
+def direct_call() -> Iterator[Callable[[], object]]:
+    yield lambda: echo(PAYLOAD)
 
 
-def measure_pickle(calls: int, warmup: int) -> dict[str, float]:
-    return latency_stats(measure_calls(lambda: pickle.loads(pickle.dumps(PAYLOAD)), calls, warmup))
+@contextmanager
+def pickle_round_trip() -> Iterator[Callable[[], object]]:
+    yield lambda: pickle.loads(pickle.dumps(PAYLOAD))
 
 
-def measure_cloudpickle(calls: int, warmup: int) -> dict[str, float]:
-    def call() -> Any:
-        return cloudpickle.loads(cloudpickle.dumps(PAYLOAD))
+@contextmanager
+def cloudpickle_round_trip() -> Iterator[Callable[[], object]]:
+    yield lambda: cloudpickle.loads(cloudpickle.dumps(PAYLOAD))
 
-    return latency_stats(measure_calls(call, calls, warmup))
+
+#: The subjects, in table order: name -> (role, setup).
+SUBJECTS: dict[str, tuple[Role, CallSetup]] = {
+    POSTROOM: ('postroom', postroom_invoke),
+    ASK: ('baseline', pykka_ask),
+    PINGPONG: ('baseline', queue_pingpong),
+    DIRECT: ('baseline', direct_call),
+    PICKLE: ('baseline', pickle_round_trip),
+    CLOUDPICKLE: ('baseline', cloudpickle_round_trip),
+}
+
+
+def _measure_alone(setup: CallSetup, calls: int, warmup: int) -> dict[str, float]:
+    with setup() as call:
+        return latency_stats(measure_calls(call, calls, warmup))
+
+
+def measure_postroom_invoke(calls: int, warmup: int) -> dict[str, float]:
+    """Median and p99 of ``calls`` invoke round trips, on their own (the peers suite)."""
+    return _measure_alone(postroom_invoke, calls, warmup)
+
+
+def measure_pykka_ask(calls: int, warmup: int) -> dict[str, float]:
+    """Median and p99 of ``calls`` raw pykka asks, on their own (the peers suite)."""
+    return _measure_alone(pykka_ask, calls, warmup)
+
+
+# --- interleaved rounds ---
+
+
+class Interleaved:
+    """Every subject's calls timed in short rounds that take turns, all set up at once.
+
+    A round trip on these VMs jumps between two levels (about 1.5x apart)
+    every fraction of a second, even pinned, whatever runs. Timing one
+    subject's 20,000 calls, then the next's, lets one subject land in the
+    slow level and the other in the fast one: the ratio then measures the
+    machine. Rounds of a few hundred calls that alternate between subjects
+    give each subject the same share of both levels, and the rounds of two
+    subjects next to each other in time can be compared pairwise.
+
+    One ``session`` measures every live subject once (one repeat); each
+    subject's ``measure`` takes its own figures from the latest session and
+    starts a new session when it has none, so the harness's repeats and its
+    unavailable/failed handling work as for any subject.
+    """
+
+    def __init__(self, calls: int, warmup: int, round_calls: int) -> None:
+        self.calls = calls
+        self.warmup = warmup
+        self.round_calls = min(round_calls, calls)
+        self.pending: dict[str, dict[str, float]] = {}
+        self.errors: dict[str, BaseException] = {}
+
+    def measure(self, name: str) -> dict[str, float]:
+        if name not in self.pending:
+            self.session()
+        error = self.errors.get(name)
+        if error is not None:  # its setup failed: it stays out of later sessions
+            raise error
+        return self.pending.pop(name)
+
+    def session(self) -> None:
+        """One repeat of every subject that has not failed before."""
+        self.pending.clear()
+        rounds = max(1, self.calls // self.round_calls)
+        with ExitStack() as stack:
+            calls: dict[str, Callable[[], object]] = {}
+            for name, (_role, setup) in SUBJECTS.items():
+                if name in self.errors:
+                    continue
+                try:
+                    calls[name] = stack.enter_context(setup())
+                    for _ in range(self.warmup):
+                        calls[name]()
+                except Exception as exc:  # noqa: BLE001 - re-raised by that subject's measure
+                    self.errors[name] = exc
+                    calls.pop(name, None)
+            samples: dict[str, list[int]] = {name: [] for name in calls}
+            round_medians: dict[str, list[float]] = {name: [] for name in calls}
+            order = list(calls)
+            clock = time.perf_counter_ns
+            with steady_gc():
+                for number in range(rounds):
+                    # Each subject goes first in turn, so none always follows the same one.
+                    shift = number % len(order) if order else 0
+                    for name in order[shift:] + order[:shift]:
+                        call, times = calls[name], [0] * self.round_calls
+                        for i in range(self.round_calls):
+                            start = clock()
+                            call()
+                            times[i] = clock() - start
+                        samples[name] += times
+                        round_medians[name].append(statistics.median(times))
+        for name, values in samples.items():
+            self.pending[name] = latency_stats(values)
+        ours, asks = round_medians.get(POSTROOM, []), round_medians.get(ASK, [])
+        paired = [a / b for a, b in zip(ours, asks, strict=False)]  # empty without asks
+        if POSTROOM in self.pending:
+            if not paired:
+                self.errors[POSTROOM] = RuntimeError(f'{ASK} not measured: no paired ratio')
+            else:
+                self.pending[POSTROOM][PAIRED] = statistics.median(paired)
 
 
 # --- correlation IDs ---
@@ -197,20 +323,21 @@ def run(ctx: RunContext) -> SuiteResult:
     here = 'pinned' if ctx.pinned else 'unpinned'
     result = SuiteResult(NAME)
 
-    def subject(name: str, role: Any, fn: Any) -> Subject:
-        return Subject(name, role, lambda: fn(calls, warmup), METRICS)
+    if ctx.pinned:
+        # One CPU: the round trip's level drifts over time, so the subjects take turns.
+        session = Interleaved(calls, warmup, ctx.size(50, 200, 500))
 
-    case = Case(
-        here,
-        [
-            subject(POSTROOM, 'postroom', measure_postroom_invoke),
-            subject(ASK, 'baseline', measure_pykka_ask),
-            subject(PINGPONG, 'baseline', measure_queue_pingpong),
-            subject(DIRECT, 'baseline', measure_direct_call),
-            subject(PICKLE, 'baseline', measure_pickle),
-            subject(CLOUDPICKLE, 'baseline', measure_cloudpickle),
-        ],
-    )
+        def subject(name: str, role: Role, setup: CallSetup) -> Subject:
+            metrics = POSTROOM_METRICS if name == POSTROOM else METRICS
+            return Subject(name, role, lambda: session.measure(name), metrics)
+
+    else:
+        # All CPUs: where the scheduler puts each thread decides its cost, so
+        # every repeat of every subject starts afresh, on its own.
+        def subject(name: str, role: Role, setup: CallSetup) -> Subject:
+            return Subject(name, role, lambda: _measure_alone(setup, calls, warmup), METRICS)
+
+    case = Case(here, [subject(name, role, setup) for name, (role, setup) in SUBJECTS.items()])
     result.figures += ctx.run(NAME, case)
     modes = [here]
     if len(ctx.original_cpus) == 1:
@@ -252,13 +379,18 @@ def run(ctx: RunContext) -> SuiteResult:
 
 def target(figures: list[Figure]) -> Target:
     name = f'sync invoke round trip <= {TARGET_RATIO}x raw pykka ask, pinned (median)'
-    invoke = find(figures, 'pinned', POSTROOM, 'median')
-    ask = find(figures, 'pinned', ASK, 'median')
-    value = ratio(invoke, ask)
-    if value is None:
-        why = invoke.reason if invoke is not None and invoke.reason else 'not measured pinned'
+    paired = find(figures, 'pinned', POSTROOM, PAIRED)
+    if paired is None or paired.median is None:
+        why = paired.reason if paired is not None and paired.reason else 'not measured pinned'
         return Target(name, None, why)
-    return Target(name, value <= TARGET_RATIO, f'{value:.2f}x')
+    value = paired.median
+    overall = ratio(
+        find(figures, 'pinned', POSTROOM, 'median'), find(figures, 'pinned', ASK, 'median')
+    )
+    detail = f'{value:.2f}x, paired by round'
+    if overall is not None:
+        detail += f' (ratio of the two overall medians: {overall:.2f}x)'
+    return Target(name, value <= TARGET_RATIO, detail)
 
 
 def sanity_notes(figures: list[Figure], mode: str) -> list[str]:
