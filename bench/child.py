@@ -3,6 +3,8 @@
 The latency suite uses this to measure its second mode: a process pinned to
 one CPU behaves differently from one that is not (thread hand-offs across
 CPUs are bimodal on these VMs), and CPU affinity belongs to a whole process.
+``bench_env`` is the environment every such child gets (``bench.populations``
+uses it too).
 """
 
 from __future__ import annotations

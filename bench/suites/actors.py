@@ -184,11 +184,11 @@ def _failure(figures: Sequence[Figure], kind: str, count: int) -> Figure | None:
     return None
 
 
-def _versus_thread(figures: Sequence[Figure], thread_sizes: Sequence[int], metric: str) -> str:
+def _versus_thread(figures: Sequence[Figure], threads: Sequence[int], metric: str) -> str:
     """``metric`` of pooled against pykka thread actors at the largest N both have."""
     both = [
         n
-        for n in thread_sizes
+        for n in threads
         if _value(figures, POOLED, n, metric) is not None
         and _value(figures, PYKKA, n, metric) is not None
     ]
