@@ -48,22 +48,14 @@ def copy_message(message: T, *, what: str = 'message') -> T:
     times as much, so only they pay for it. ``what`` names the message in the
     error raised when neither can copy it.
     """
-    kind = type(message)
-    if kind in IMMUTABLE_TYPES:
+    if type(message) in IMMUTABLE_TYPES:
         return message
-    # Flat dicts and lists of scalars, the usual payload, need no pickling.
-    if kind is dict:
-        for key, value in message.items():  # type: ignore[attr-defined]
-            if type(key) is not str or type(value) not in IMMUTABLE_TYPES:
-                break
-        else:
-            return message.copy()  # type: ignore[attr-defined,no-any-return]
-    elif kind is list:
-        for value in message:  # type: ignore[attr-defined]
-            if type(value) not in IMMUTABLE_TYPES:
-                break
-        else:
-            return message.copy()  # type: ignore[attr-defined,no-any-return]
+    # Plain data (dicts with str keys and lists, of scalars, a few levels
+    # deep), the usual payload, is copied here at a fraction of pickle's cost.
+    try:
+        return _plain_copy(message, _PLAIN_DEPTH)  # type: ignore[no-any-return]
+    except _NotPlain:
+        pass
     try:
         copied: T = pickle.loads(pickle.dumps(message, _PROTOCOL))
     except Exception as pickle_error:  # noqa: BLE001 - pickle raises many types
@@ -75,6 +67,32 @@ def copy_message(message: T, *, what: str = 'message') -> T:
                 f'(pickle said: {type(pickle_error).__name__}: {pickle_error})'
             ) from error
     return copied
+
+
+_PLAIN_DEPTH = 3
+
+
+class _NotPlain(Exception):
+    """Raised by ``_plain_copy`` for anything it does not copy itself."""
+
+
+def _plain_copy(value: Any, depth: int) -> Any:
+    kind = type(value)
+    if kind is dict and depth:
+        copied = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _NotPlain
+            copied[key] = item if type(item) in IMMUTABLE_TYPES else _plain_copy(item, depth - 1)
+        return copied
+    if kind is list and depth:
+        return [
+            item if type(item) in IMMUTABLE_TYPES else _plain_copy(item, depth - 1)
+            for item in value
+        ]
+    if kind in IMMUTABLE_TYPES:
+        return value
+    raise _NotPlain
 
 
 def is_immutable(value: Any) -> bool:

@@ -34,7 +34,6 @@ class ExecutionContext:
         runtime: Runtime,
         deployed: DeployedService,
         invocation: Invocation,
-        *,
         on_actor: bool,
     ) -> None:
         self.runtime = runtime
@@ -105,7 +104,7 @@ def run_service(
     service.cid = cid
     service.name = name
     service.in_reply_to = invocation.in_reply_to
-    service._context = ExecutionContext(runtime, deployed, invocation, on_actor=on_actor)
+    service._context = ExecutionContext(runtime, deployed, invocation, on_actor)
     try:
         data_format = invocation.data_format
         payload = invocation.payload
@@ -180,10 +179,10 @@ def _detach(value: Any) -> Any:
         return value
     if kind is dict or kind is Bunch or kind is ResponsePayload:
         bunch = _new_bunch(Bunch)
-        _update(
-            bunch,
-            {k: v if type(v) in _IMMUTABLE else _detach(v) for k, v in value.items()},
-        )
+        _update(bunch, value)  # then replace what is not immutable with a copy
+        for key, item in value.items():
+            if type(item) not in _IMMUTABLE:
+                _setitem(bunch, key, _detach(item))
         return bunch
     if kind is list:
         return [v if type(v) in _IMMUTABLE else _detach(v) for v in value]
@@ -204,3 +203,4 @@ def _copy_leaf(value: Any) -> Any:
 _IMMUTABLE = IMMUTABLE_TYPES
 _new_bunch = dict.__new__
 _update = dict.update
+_setitem = dict.__setitem__

@@ -112,11 +112,13 @@ class Runtime:
         except BaseException:
             self.system.shutdown()
             raise
+        self._expect_new = self.correlator.table.expect_new
         self._services: dict[str, DeployedService] = {}
         self._by_class: dict[type[Service], DeployedService] = {}
         self._lock = threading.RLock()
         self._state = _State.RUNNING
-        self._discard_reason: str | None = None
+        self.discard_reason: str | None = None
+        """Why queued invocations are being cancelled (a shutdown), or ``None``."""
         self._stopped = threading.Event()
         _live_runtimes.add(self)
 
@@ -437,7 +439,10 @@ class Runtime:
         self, deployed: DeployedService, invocation: Invocation, *, fresh_cid: bool
     ) -> None:
         assert deployed.ref is not None
-        self.correlator.expect(invocation.cid, deployed.name, new=fresh_cid)
+        if fresh_cid:
+            self._expect_new(invocation.cid, deployed.name)
+        else:
+            self.correlator.expect(invocation.cid, deployed.name)
         try:
             deployed.ref.tell(invocation)
         except pykka.ActorDeadError:
@@ -502,11 +507,6 @@ class Runtime:
             if deployed.ref is not None
         }
         _stop_all(refs, deadline)
-
-    @property
-    def discard_reason(self) -> str | None:
-        """Why queued invocations are being cancelled (a shutdown), or ``None``."""
-        return self._discard_reason
 
     def invoke_callbacks(self, invocation: Invocation, response: Any) -> None:
         """Invoke ``invocation``'s callbacks asynchronously with its response."""
@@ -581,7 +581,7 @@ class Runtime:
                 reason = f'the drain did not finish within {timeout:g} s'
                 drain = False
             if not drain:
-                self._discard_reason = reason
+                self.discard_reason = reason
             self._state = _State.STOPPING
             stop_deadline = None
             if deadline is not None:

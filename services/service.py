@@ -43,6 +43,7 @@ class Request:
 
 _setitem: Any = dict.__setitem__
 _get: Any = dict.get
+_new_dict: Any = dict.__new__
 
 REPLACED = object()
 """Key under which ``payload[:] = items`` keeps the list that replaces the payload."""
@@ -76,7 +77,8 @@ class Response:
     __slots__ = ('payload',)
 
     def __init__(self) -> None:
-        self.payload: Any = ResponsePayload()
+        # dict.__new__ gives an empty payload without running Bunch.__init__.
+        self.payload: Any = _new_dict(ResponsePayload)
 
 
 class Service:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 import pykka
@@ -67,10 +66,8 @@ class ServiceBehaviour(pykka.Actor):
         self._runtime = runtime
         self._deployed = deployed
         self._batch: list[ReplyRecord] = []
-        # One worker is the only thread that ever touches the batch.
-        self._batch_lock: AbstractContextManager[Any] = (
-            threading.Lock() if deployed.workers > 1 else nullcontext()
-        )
+        # With one worker, only that worker's thread ever touches the batch.
+        self._batch_lock = threading.Lock() if deployed.workers > 1 else None
 
     def _handle_receive(self, message: Any) -> Any:
         # Invocations first: pykka's checks for its own control messages
@@ -149,17 +146,25 @@ class ServiceBehaviour(pykka.Actor):
 
     def add_reply(self, record: ReplyRecord) -> None:
         """Queue ``record`` for the correlator."""
-        with self._batch_lock:
+        lock = self._batch_lock
+        if lock is None:
             batch = self._batch
             batch.append(record)
-            full = len(batch) >= REPLY_BATCH
-        if full:
+        else:
+            with lock:
+                batch = self._batch
+                batch.append(record)
+        if len(batch) >= REPLY_BATCH:
             self.flush_replies()
 
     def flush_replies(self) -> None:
         """Send the queued records to the correlator now."""
-        with self._batch_lock:
+        lock = self._batch_lock
+        if lock is None:
             batch, self._batch = self._batch, []
+        else:
+            with lock:
+                batch, self._batch = self._batch, []
         if batch:
             self._runtime.correlator.deliver(batch)
 
