@@ -50,3 +50,32 @@ def test_uncopyable_message_is_a_clear_type_error() -> None:
     with pytest.raises(MessageCopyError, match='Cannot copy the payload for svc.*lock') as info:
         copy_message({'lock': threading.Lock()}, what='payload for svc')
     assert isinstance(info.value, TypeError)
+
+
+@pytest.mark.parametrize(
+    'message',
+    [
+        {'a': [1, {'b': [2, 3]}], 'c': 'x'},  # plain data, copied without pickle
+        {'a': {'b': {'c': {'d': {'e': [1]}}}}},  # deeper than the plain copier goes
+        {1: 'int key', 'tuple': (1, [2])},  # not plain: pickled
+        [[1, 2], [3, [4]]],
+    ],
+)
+def test_every_container_in_the_copy_is_new(message: object) -> None:
+    copied = copy_message(message)
+    assert copied == message
+
+    def containers(value: object) -> list[int]:
+        found = []
+        if isinstance(value, dict):
+            found.append(id(value))
+            for item in value.values():
+                found += containers(item)
+        elif isinstance(value, list | tuple):
+            if isinstance(value, list):
+                found.append(id(value))
+            for item in value:
+                found += containers(item)
+        return found
+
+    assert not set(containers(copied)) & set(containers(message))
