@@ -5,7 +5,7 @@ deploy time and compiles it into a tuple of per-element converters; then
 ``parse_input`` builds ``self.request.input`` and ``build_output`` validates
 ``self.response.payload`` with no reflection per call.
 
-The rules follow Zato 3.2 (see docs/readme/simpleio.md for where we differ):
+The rules follow Zato 3.2 (the README's SimpleIO section says where we differ):
 ``input_required``/``input_optional`` or the shorter ``input`` where a leading
 ``-`` marks an optional element; types by declaration (``Int('id')``) or by
 name (``is_*`` is a Bool, ``*_id`` an Int, anything else Text); a dataclass as
