@@ -210,6 +210,19 @@ def _mark(
         figure.samples.clear()
 
 
+def batch_throughput(batch: Callable[[int], None], count: int, warmup: int) -> dict[str, float]:
+    """Run ``batch(warmup)`` untimed, then time ``batch(count)``: messages per second.
+
+    ``batch(n)`` sends n messages and returns once all are handled.
+    """
+    batch(warmup)
+    with steady_gc():
+        start = time.perf_counter_ns()
+        batch(count)
+        elapsed = time.perf_counter_ns() - start
+    return {'throughput': count / (elapsed / 1e9)}
+
+
 @contextmanager
 def steady_gc() -> Iterator[None]:
     """Collect garbage, then keep the collector off while timing.

@@ -18,7 +18,7 @@ import math
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from services.bunch import Bunch, bunchify
 
@@ -37,6 +37,8 @@ __all__ = [
     'Text',
     'type_for_name',
 ]
+
+_T = TypeVar('_T')
 
 Converter = Callable[[Any], Any]
 
@@ -203,6 +205,17 @@ def to_text(value: Any) -> str:
     return str(value)
 
 
+def _from_text(text: str, parse: Callable[[str], _T], what: str) -> _T | None:
+    """``parse`` the stripped ``text``; blank is ``None``; a ``ValueError`` is not ``what``."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return parse(text)
+    except ValueError:
+        raise ConversionError(f'is not {what}') from None
+
+
 def to_date(value: Any) -> dt.date | None:
     """Convert to ``datetime.date``: date objects and ISO 8601 date strings."""
     if isinstance(value, dt.datetime):
@@ -210,13 +223,7 @@ def to_date(value: Any) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return None
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            raise ConversionError('is not an ISO 8601 date (YYYY-MM-DD)') from None
+        return _from_text(value, dt.date.fromisoformat, 'an ISO 8601 date (YYYY-MM-DD)')
     raise ConversionError(f'is a {type(value).__name__}, not a date')
 
 
@@ -225,13 +232,7 @@ def to_datetime(value: Any) -> dt.datetime | None:
     if isinstance(value, dt.datetime):
         return value
     if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return None
-        try:
-            return dt.datetime.fromisoformat(text)
-        except ValueError:
-            raise ConversionError('is not an ISO 8601 date and time') from None
+        return _from_text(value, dt.datetime.fromisoformat, 'an ISO 8601 date and time')
     raise ConversionError(f'is a {type(value).__name__}, not a datetime')
 
 
@@ -240,13 +241,7 @@ def to_uuid(value: Any) -> uuid.UUID | None:
     if isinstance(value, uuid.UUID):
         return value
     if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return None
-        try:
-            return uuid.UUID(text)
-        except ValueError:
-            raise ConversionError('is not a UUID') from None
+        return _from_text(value, uuid.UUID, 'a UUID')
     raise ConversionError(f'is a {type(value).__name__}, not a UUID')
 
 

@@ -23,7 +23,16 @@ from collections.abc import Callable
 from typing import Any
 
 from bench.context import RunContext, SuiteResult
-from bench.harness import Case, Figure, Metric, Subject, latency_stats, measure_calls, steady_gc
+from bench.harness import (
+    Case,
+    Figure,
+    Metric,
+    Subject,
+    batch_throughput,
+    latency_stats,
+    measure_calls,
+    steady_gc,
+)
 from bench.processes import descendants, leftovers, terminate
 from bench.report import find, ratio, subject_table
 from bench.suites import latency as latency_suite
@@ -163,19 +172,13 @@ def measure_ray_throughput(session: RaySession, count: int, warmup: int) -> dict
     ray = session.start()
     actor, payload = session.actor, PAYLOAD
 
-    def batch(size: int) -> int:
+    def batch(size: int) -> None:
         for _ in range(size):
             actor.note.remote(payload)
         # Calls from one caller to one actor run in order: total() comes last.
-        total: int = ray.get(actor.total.remote(), timeout=60 + size / 100)
-        return total
+        ray.get(actor.total.remote(), timeout=60 + size / 100)
 
-    batch(warmup)
-    with steady_gc():
-        start = time.perf_counter_ns()
-        batch(count)
-        elapsed = time.perf_counter_ns() - start
-    return {'throughput': count / (elapsed / 1e9)}
+    return batch_throughput(batch, count, warmup)
 
 
 # --- the suite ---

@@ -23,7 +23,7 @@ from typing import Any
 import pykka
 
 from bench.context import RunContext, SuiteResult
-from bench.harness import Case, Figure, Metric, Subject, Target, steady_gc
+from bench.harness import Case, Figure, Metric, Subject, Target, batch_throughput, steady_gc
 from bench.postroom import need
 from bench.report import find, fmt, ratio, subject_table
 from bench.workloads import PAYLOAD, Countdown, wait_for
@@ -187,14 +187,9 @@ def measure_pykka_tell(count: int, warmup: int) -> dict[str, float]:
                 ref.tell(PAYLOAD)
             wait_for(countdown.done, _timeout(size), 'pykka tell batch')
 
-        batch(warmup)
-        with steady_gc():
-            start = time.perf_counter_ns()
-            batch(count)
-            elapsed = time.perf_counter_ns() - start
+        return batch_throughput(batch, count, warmup)
     finally:
         ref.stop()
-    return {'throughput': count / (elapsed / 1e9)}
 
 
 def _producer_consumer(make_queue: Callable[[], Any], count: int, warmup: int) -> dict[str, float]:
@@ -222,15 +217,10 @@ def _producer_consumer(make_queue: Callable[[], Any], count: int, warmup: int) -
                 q.put(PAYLOAD)
             wait_for(countdown.done, _timeout(size), 'queue batch')
 
-        batch(warmup)
-        with steady_gc():
-            start = time.perf_counter_ns()
-            batch(count)
-            elapsed = time.perf_counter_ns() - start
+        return batch_throughput(batch, count, warmup)
     finally:
         countdowns.put(Countdown(-1))
         thread.join()
-    return {'throughput': count / (elapsed / 1e9)}
 
 
 def measure_queue(count: int, warmup: int) -> dict[str, float]:
