@@ -79,11 +79,12 @@ class _NotPlain(Exception):
 def _plain_copy(value: Any, depth: int) -> Any:
     kind = type(value)
     if kind is dict and depth:
-        copied = {}
+        copied = value.copy()  # one C-level copy, then replace the containers in it
         for key, item in value.items():
-            if type(key) is not str:
+            if type(key) not in IMMUTABLE_TYPES:
                 raise _NotPlain
-            copied[key] = item if type(item) in IMMUTABLE_TYPES else _plain_copy(item, depth - 1)
+            if type(item) not in IMMUTABLE_TYPES:
+                copied[key] = _plain_copy(item, depth - 1)
         return copied
     if kind is list and depth:
         return [
