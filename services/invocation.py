@@ -16,7 +16,14 @@ class Invocation:
     thread instead of waiting on a mailbox that cannot be served.
     ``reply_async`` sends the outcome to the correlator instead of a future.
     Exactly one party runs an invocation: whoever ``claim()``s it first.
+
+    An asynchronous invocation is also its own pykka envelope (``message``
+    is itself, ``reply_to`` is ``None``), so it is queued in a service's
+    mailbox without an ``Envelope`` object around it.
     """
+
+    reply_to = None
+    """pykka's envelope field: an asynchronous invocation wants no reply."""
 
     __slots__ = (
         '_claim',
@@ -58,6 +65,11 @@ class Invocation:
         # ever claimed on its actor's thread, and a flag is enough.
         self._claim = None if reply_async else allocate_lock()
         self._claimed = False
+
+    @property
+    def message(self) -> Invocation:
+        """The envelope field pykka reads: the message is the invocation itself."""
+        return self
 
     def claim(self) -> bool:
         """Take the invocation to run it; ``False`` if someone already has."""

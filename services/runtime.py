@@ -274,18 +274,11 @@ class Runtime:
         deployed = self._fast_target(name_or_class, fields, data_format)
         if deployed is not None and cid is None and callback is None:
             cid = new_cid()
-            self._send_async(
-                deployed,
-                Invocation(
-                    deployed.name,
-                    cid,
-                    _copy_payload(deployed.name, cid, payload),
-                    DATA_FORMAT.DICT,
-                    (),
-                    True,
-                ),
-                fresh_cid=True,
+            name = deployed.name
+            invocation = Invocation(
+                name, cid, _copy_payload(name, cid, payload), DATA_FORMAT.DICT, (), True
             )
+            self._send_async(deployed, invocation, True)
             return cid
         self._check_accepting()
         return self._invoke_async(
@@ -432,19 +425,22 @@ class Runtime:
             callbacks=callbacks,
             in_reply_to=in_reply_to,
         )
-        self._send_async(deployed, invocation, fresh_cid=fresh)
+        self._send_async(deployed, invocation, fresh)
         return cid
 
     def _send_async(
-        self, deployed: DeployedService, invocation: Invocation, *, fresh_cid: bool
+        self, deployed: DeployedService, invocation: Invocation, fresh_cid: bool
     ) -> None:
         assert deployed.ref is not None
         if fresh_cid:
             self._expect_new(invocation.cid, deployed.name)
         else:
             self.correlator.expect(invocation.cid, deployed.name)
+        ref = deployed.ref
         try:
-            deployed.ref.tell(invocation)
+            if not ref.is_alive():
+                raise pykka.ActorDeadError(f'{ref} not found')
+            ref.actor_inbox.put(invocation)  # type: ignore[arg-type] # its own envelope
         except pykka.ActorDeadError:
             self.correlator.table.discard(invocation.cid)
             raise self._stopped_error(deployed, invocation) from None
