@@ -94,8 +94,3 @@ def _plain_copy(value: Any, depth: int) -> Any:
     if kind in IMMUTABLE_TYPES:
         return value
     raise _NotPlain
-
-
-def is_immutable(value: Any) -> bool:
-    """Whether ``value`` is of a type ``copy_message`` shares rather than copies."""
-    return type(value) in IMMUTABLE_TYPES

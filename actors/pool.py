@@ -35,6 +35,7 @@ from collections import deque
 from typing import Final, Protocol
 
 from actors.blocking import set_observer
+from actors.deadlines import deadline_after, remaining
 from actors.errors import SystemStopped
 
 __all__ = [
@@ -391,7 +392,7 @@ class ActorPool:
         are abandoned (their actors' pending asks fail with ``ActorDeadError``).
         Raises ``TimeoutError`` naming the threads still busy after ``timeout``.
         """
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = deadline_after(timeout)
         with self._lock:
             self._stopping = True
             workers = list(self._workers)
@@ -408,8 +409,7 @@ class ActorPool:
         if self._watchdog is not current:
             threads.append(self._watchdog)
         for thread in threads:
-            remaining = None if deadline is None else max(deadline - time.monotonic(), 0.0)
-            thread.join(remaining)
+            thread.join(remaining(deadline))
         busy = [t.name for t in threads if t.is_alive()]
         if busy:
             raise TimeoutError(

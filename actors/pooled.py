@@ -35,7 +35,6 @@ import itertools
 import logging
 import sys
 import threading
-import time
 from collections import deque
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Self, TypeVar, cast
@@ -47,6 +46,7 @@ from pykka.messages import ProxyCall, ProxyGetAttr, ProxySetAttr, _ActorStop
 
 from actors.blocking import blocking
 from actors.context import spawning_system
+from actors.deadlines import deadline_after, remaining
 from actors.future import LightFuture
 from actors.pool import PoolStopped
 from actors.registry import new_urn, remove_from_registry, unregister
@@ -153,16 +153,15 @@ def stop_many(refs: Iterable[ActorRef[Any]], *, timeout: float | None = None) ->
             ref.actor_inbox.put(Envelope(stop, reply_to=countdown))  # type: ignore[arg-type]
         else:
             others.append(ref.stop(block=False))
-    deadline = None if timeout is None else time.monotonic() + timeout
+    deadline = deadline_after(timeout)
     with blocking():
         finished = countdown.done.wait(timeout)
     _forget_stopped(members)
     if not finished:
         raise TimeoutError(f'{countdown.left} pooled actor(s) still running after {timeout} s')
     for future in others:
-        remaining = None if deadline is None else max(deadline - time.monotonic(), 0.0)
         try:
-            future.get(timeout=remaining)
+            future.get(timeout=remaining(deadline))
         except pykka.Timeout:
             left = sum(1 for ref in refs if ref.is_alive())
             raise TimeoutError(f'{left} actor(s) still running after {timeout} s') from None

@@ -7,7 +7,6 @@ import difflib
 import itertools
 import logging
 import threading
-import time
 import weakref
 from collections.abc import Iterable
 from types import TracebackType
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 import pykka
 
 from actors.context import spawning_in
+from actors.deadlines import deadline_after, remaining
 from actors.errors import ActorNameTaken, ActorNotFound, SystemStopped
 
 if TYPE_CHECKING:
@@ -169,7 +169,7 @@ class ActorSystem:
         Each actor handles the messages it already holds before it stops.
         Raises ``TimeoutError`` if ``timeout`` seconds pass first.
         """
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = deadline_after(timeout)
         with self._lock:
             self._stopping = True
             refs = list(self._refs.values())
@@ -180,7 +180,7 @@ class ActorSystem:
             from actors.pooled import stop_many  # noqa: PLC0415 - only pooled systems pay
 
             try:
-                stop_many(alive, timeout=_remaining(deadline))
+                stop_many(alive, timeout=remaining(deadline))
             except TimeoutError as error:
                 raise TimeoutError(
                     f'{self.name}: actors did not stop within {timeout} s'
@@ -189,15 +189,15 @@ class ActorSystem:
             stops = [ref.stop(block=False) for ref in alive]
             for stop in stops:
                 try:
-                    stop.get(timeout=_remaining(deadline))
+                    stop.get(timeout=remaining(deadline))
                 except pykka.Timeout:
                     raise TimeoutError(
                         f'{self.name}: actors did not stop within {timeout} s'
                     ) from None
-        self._join_exited_threads(_remaining(deadline), all_threads=True)
+        self._join_exited_threads(remaining(deadline), all_threads=True)
         pool = self._pool
         if pool is not None:
-            pool.shutdown(timeout=_remaining(deadline))
+            pool.shutdown(timeout=remaining(deadline))
         with self._lock:
             self._refs.clear()
             self._names.clear()
@@ -236,7 +236,7 @@ class ActorSystem:
                 del self._names[name]
 
     def _join_exited_threads(self, timeout: float | None, *, all_threads: bool = False) -> None:
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = deadline_after(timeout)
         with self._lock:
             threads = list(self._threads)
         current = threading.current_thread()
@@ -244,7 +244,7 @@ class ActorSystem:
             if thread is current:
                 continue
             if all_threads or not thread.is_alive():
-                thread.join(_remaining(deadline))
+                thread.join(remaining(deadline))
                 if thread.is_alive():
                     raise TimeoutError(f'{self.name}: thread {thread.name} did not stop in time')
         with self._lock:
@@ -253,12 +253,6 @@ class ActorSystem:
     def _check_running(self) -> None:
         if self._stopping:
             raise SystemStopped(f'Actor system {self.name} is shut down')
-
-
-def _remaining(deadline: float | None) -> float | None:
-    if deadline is None:
-        return None
-    return max(deadline - time.monotonic(), 0.0)
 
 
 _default_system: ActorSystem | None = None

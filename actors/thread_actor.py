@@ -68,11 +68,6 @@ class ThreadActor(pykka.ThreadingActor):
     def _create_future() -> pykka.Future[Any]:
         return LightFuture()
 
-    @property
-    def threads(self) -> tuple[threading.Thread, ...]:
-        """The threads running this actor (empty before it starts)."""
-        return tuple(getattr(self, '_threads', ()))
-
     def _start_actor_loop(self) -> None:
         workers = self.workers
         name = type(self).__name__
