@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from services.deployment import DeployedService
     from services.runtime import Runtime
 
-__all__ = ['ExecutionContext', 'detach', 'run_service', 'run_timed']
+__all__ = ['ExecutionContext', 'copy_payload', 'detach', 'run_service', 'run_timed']
 
 
 class ExecutionContext:
@@ -155,6 +155,14 @@ def run_timed(
     return response
 
 
+def copy_payload(payload: Any, *, service: str, cid: str) -> Any:
+    """``copy_message`` of a request; an uncopyable payload names the service and CID."""
+    try:
+        return copy_message(payload)
+    except MessageCopyError as error:
+        raise _named(error, 'Payload', service, cid) from error
+
+
 def detach(value: Any, *, service: str, cid: str) -> Any:
     """A copy of ``value`` the service no longer shares, with dicts made ``Bunch``es.
 
@@ -164,13 +172,13 @@ def detach(value: Any, *, service: str, cid: str) -> Any:
     """
     try:
         return _detach(value)
-    except _Uncopyable as error:
-        return copy_message(error.value, what=f'response of service {service!r} (cid {cid})')
+    except MessageCopyError as error:
+        raise _named(error, 'Response', service, cid) from error
 
 
-class _Uncopyable(Exception):
-    def __init__(self, value: Any) -> None:
-        self.value = value
+def _named(error: MessageCopyError, what: str, service: str, cid: str) -> MessageCopyError:
+    # Built only on failure: the f-string would cost every call on the hot path.
+    return MessageCopyError(f'{what} for service {service!r} (cid {cid}): {error}')
 
 
 def _detach(value: Any) -> Any:
@@ -190,14 +198,7 @@ def _detach(value: Any) -> Any:
         return tuple([_detach(v) for v in value])
     if isinstance(value, Mapping):
         return _detach(dict(value))
-    return _copy_leaf(value)
-
-
-def _copy_leaf(value: Any) -> Any:
-    try:
-        return copy_message(value)
-    except MessageCopyError:
-        raise _Uncopyable(value) from None
+    return copy_message(value)
 
 
 _IMMUTABLE = IMMUTABLE_TYPES

@@ -18,8 +18,8 @@ from tabulate import tabulate
 
 from actors import ActorSystem, Correlator, actor_class_for, new_cid
 from actors.backends import check_backend
-from actors.copying import MessageCopyError, copy_message
 from actors.correlator import DEFAULT_MAX_RECORDS, DEFAULT_TTL
+from actors.deadlines import deadline_after, remaining
 from services.dataformats import DATA_FORMAT, check_data_format
 from services.deployment import DeployedService, describe_class, find_services
 from services.errors import (
@@ -29,7 +29,7 @@ from services.errors import (
     RuntimeStopped,
     ServiceNotFound,
 )
-from services.execution import ExecutionContext, run_timed
+from services.execution import ExecutionContext, copy_payload, run_timed
 from services.invocation import Invocation
 from services.naming import service_name
 from services.service import Service
@@ -232,7 +232,7 @@ class Runtime:
                 Invocation(
                     deployed.name,
                     cid,
-                    _copy_payload(deployed.name, cid, payload),
+                    copy_payload(payload, service=deployed.name, cid=cid),
                     DATA_FORMAT.DICT,
                     (),
                     False,
@@ -276,7 +276,7 @@ class Runtime:
             cid = new_cid()
             name = deployed.name
             invocation = Invocation(
-                name, cid, _copy_payload(name, cid, payload), DATA_FORMAT.DICT, (), True
+                name, cid, copy_payload(payload, service=name, cid=cid), DATA_FORMAT.DICT, (), True
             )
             self._send_async(deployed, invocation, True)
             return cid
@@ -365,11 +365,10 @@ class Runtime:
         # directions), it takes its invocation back and runs it here.
         assert deployed.ref is not None
         future = deployed.ref.ask(invocation, block=False)
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = deadline_after(timeout)
         while True:
-            wait = NESTED_WAIT_CHECK
-            if deadline is not None:
-                wait = min(wait, max(deadline - time.monotonic(), 0.0))
+            left = remaining(deadline)
+            wait = NESTED_WAIT_CHECK if left is None else min(NESTED_WAIT_CHECK, left)
             try:
                 return future.get(timeout=wait)
             except pykka.Timeout:
@@ -413,7 +412,7 @@ class Runtime:
         if internal:
             self._check_alive()
         deployed = self._resolve(target)
-        callbacks = self._callbacks(callback) if callback is not None else ()
+        callbacks = self._callbacks(callback)
         fresh = not cid
         cid = cid or new_cid()
         invocation = Invocation(
@@ -438,12 +437,13 @@ class Runtime:
             self.correlator.expect(invocation.cid, deployed.name)
         ref = deployed.ref
         try:
-            if not ref.is_alive():
-                raise pykka.ActorDeadError(f'{ref} not found')
-            ref.actor_inbox.put(invocation)  # type: ignore[arg-type] # its own envelope
-        except pykka.ActorDeadError:
-            self.correlator.table.discard(invocation.cid)
-            raise self._stopped_error(deployed, invocation) from None
+            if ref.is_alive():
+                ref.actor_inbox.put(invocation)  # type: ignore[arg-type] # its own envelope
+                return
+        except pykka.ActorDeadError:  # a pooled mailbox that stopped meanwhile
+            pass
+        self.correlator.table.discard(invocation.cid)
+        raise self._stopped_error(deployed, invocation)
 
     def _callbacks(self, callback: Callbacks) -> tuple[str, ...]:
         if callback is None:
@@ -467,7 +467,7 @@ class Runtime:
                     f'(payload {payload!r}, fields {sorted(fields)})'
                 )
             payload = fields
-        return _copy_payload(service, cid, payload)
+        return copy_payload(payload, service=service, cid=cid)
 
     # -- statistics ------------------------------------------------------------
 
@@ -570,10 +570,10 @@ class Runtime:
         if stopping_elsewhere:
             self._stopped.wait(timeout)
             return
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = deadline_after(timeout)
         reason = 'drain=False'
         try:
-            if drain and not self.correlator.table.wait_idle(_remaining(deadline)):
+            if drain and not self.correlator.table.wait_idle(remaining(deadline)):
                 reason = f'the drain did not finish within {timeout:g} s'
                 drain = False
             if not drain:
@@ -585,7 +585,7 @@ class Runtime:
             # Services first, so the replies they send as they stop reach a
             # correlator that is still running; then everything else.
             self._stop_services(stop_deadline)
-            self.system.shutdown(timeout=_remaining(stop_deadline))
+            self.system.shutdown(timeout=remaining(stop_deadline))
         finally:
             cancelled = self.correlator.table.fail_pending(
                 f'The runtime shut down ({reason}) before the invocation finished',
@@ -596,13 +596,6 @@ class Runtime:
             self._state = _State.STOPPED
             self._stopped.set()
             _live_runtimes.discard(self)
-
-
-def _copy_payload(service: str, cid: str, payload: Any) -> Any:
-    try:
-        return copy_message(payload)
-    except MessageCopyError as error:
-        raise MessageCopyError(f'Payload for service {service!r} (cid {cid}): {error}') from error
 
 
 def _data_format(data_format: str | None) -> str:
@@ -616,7 +609,7 @@ def _stop_all(refs: Mapping[str, pykka.ActorRef[Any]], deadline: float | None) -
     late = []
     for name, stop in stops:
         try:
-            stop.get(timeout=_remaining(deadline))
+            stop.get(timeout=remaining(deadline))
         except pykka.Timeout:
             late.append(name)
     if late:
@@ -627,12 +620,6 @@ def _duplicate(name: str, first: DeployedService, second: DeployedService) -> De
     return DeployError(
         f'Service name {name!r} is used by both {first.qualname} and {second.qualname}'
     )
-
-
-def _remaining(deadline: float | None) -> float | None:
-    if deadline is None:
-        return None
-    return max(deadline - time.monotonic(), 0.0)
 
 
 @atexit.register

@@ -212,3 +212,15 @@ def test_zato_only_keywords_are_refused_not_taken_for_fields(rt: Runtime, keywor
     with pytest.raises(TypeError, match=keyword):
         rt.invoke_async('echo', **{keyword: 'x'})
     assert rt.invoke('echo', {keyword: 'x'}) == {keyword: 'x'}
+
+
+def test_an_uncopyable_response_names_the_service_and_cid(rt: Runtime) -> None:
+    class Leaks(Service):
+        name = 'leaks'
+
+        def handle(self) -> None:
+            self.response.payload = {'lock': threading.Lock()}
+
+    rt.deploy(Leaks)
+    with pytest.raises(MessageCopyError, match=r"Response for service 'leaks' \(cid r-1\)"):
+        rt.invoke('leaks', cid='r-1')
