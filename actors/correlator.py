@@ -106,15 +106,14 @@ class CorrelationTable:
         with self._lock:
             now = self._clock()
             expires = now + self.ttl
-            waiters = self._waiters
+            pending, waiters, stored = self._pending, self._waiters, self._records
             for record in records:
-                self._pending.pop(record.cid, None)
-                if waiters and record.cid in waiters:
-                    woken.extend((waiter, record) for waiter in waiters.pop(record.cid))
-                stored = self._records
-                if record.cid in stored:
-                    del stored[record.cid]
-                stored[record.cid] = (expires, record)
+                cid = record.cid
+                pending.pop(cid, None)
+                if waiters and cid in waiters:
+                    woken.extend((waiter, record) for waiter in waiters.pop(cid))
+                stored.pop(cid, None)  # a repeated reply moves to the end, as the newest
+                stored[cid] = (expires, record)
             self._evict(now)
             if not self._pending:
                 self._idle.notify_all()
