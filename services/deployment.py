@@ -16,8 +16,9 @@ from typing import Any
 import pykka
 
 from actors.backends import BACKENDS
+from actors.settings import check_count
 from services.errors import DeployError
-from services.naming import service_name
+from services.naming import qualified_name, service_name
 from services.service import Service
 from services.simpleio import SimpleIOSpec
 from services.stats import ServiceStats
@@ -51,7 +52,7 @@ class DeployedService:
     @property
     def qualname(self) -> str:
         """``module.Class`` of the service class."""
-        return f'{self.cls.__module__}.{self.cls.__qualname__}'
+        return qualified_name(self.cls)
 
     def begin_nested_wait(self) -> None:
         """One of the actor's workers starts waiting on a nested synchronous invoke."""
@@ -151,10 +152,11 @@ def _overridden(service_class: type[Service], hooks: tuple[str, ...]) -> tuple[s
 def describe_class(service_class: type[Service], default_backend: str) -> DeployedService:
     """Check ``service_class`` and make its deployment record (no actor yet)."""
     name = service_name(service_class)
-    qualname = f'{service_class.__module__}.{service_class.__qualname__}'
-    workers = service_class.workers
-    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
-        raise DeployError(f'{qualname}.workers must be an int >= 1, not {workers!r}')
+    qualname = qualified_name(service_class)
+    try:
+        workers = check_count(service_class, 'workers', label=qualname)
+    except ValueError as error:
+        raise DeployError(str(error)) from None
     backend = service_class.actor or default_backend
     if backend not in BACKENDS:
         raise DeployError(

@@ -6,7 +6,7 @@ import re
 
 from services.errors import DeployError
 
-__all__ = ['service_name', 'uncamel']
+__all__ = ['qualified_name', 'service_name', 'uncamel']
 
 # A dash goes between a lower-case letter or digit and an upper-case one
 # (GetCustomer), and before the last capital of an acronym (XMLDoc -> xml-doc).
@@ -29,11 +29,15 @@ def service_name(service_class: type) -> str:
     if explicit is not None:
         if not isinstance(explicit, str) or not explicit.strip():
             raise DeployError(
-                f'{service_class.__module__}.{service_class.__qualname__}.name must be a '
-                f'non-empty string, not {explicit!r}'
+                f'{qualified_name(service_class)}.name must be a non-empty string, not {explicit!r}'
             )
         return explicit
     module = service_class.__module__
     if module == '__main__':
         module = 'main'
     return f'{module.replace("_", "-")}.{uncamel(service_class.__name__)}'
+
+
+def qualified_name(cls: type) -> str:
+    """``module.Class`` of ``cls``, as error messages name it."""
+    return f'{cls.__module__}.{cls.__qualname__}'
