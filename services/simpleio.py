@@ -31,20 +31,10 @@ from services.errors import DeployError, ValidationError
 from services.sio_types import (
     MISSING,
     NO_DEFAULT,
-    UUID,
-    AsIs,
-    Bool,
     ConversionError,
     Converter,
-    Date,
-    DateTime,
-    Decimal,
     Dict,
     Elem,
-    Float,
-    Int,
-    List,
-    Text,
     as_is,
     default_factory,
     to_bool,
@@ -60,22 +50,7 @@ from services.sio_types import (
     type_for_name,
 )
 
-__all__ = [
-    'UUID',
-    'AsIs',
-    'Bool',
-    'Date',
-    'DateTime',
-    'Decimal',
-    'Dict',
-    'Elem',
-    'Float',
-    'Int',
-    'List',
-    'SimpleIOSpec',
-    'Text',
-    'type_for_name',
-]
+__all__ = ['SimpleIOSpec']
 
 Side = Literal['input', 'output']
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from services import Int
 from services.bunch import Bunch
 from services.dataformats import (
     DATA_FORMAT,
@@ -20,7 +21,7 @@ from services.dataformats import (
     serialize_response,
 )
 from services.errors import ValidationError
-from services.simpleio import Int, SimpleIOSpec
+from services.simpleio import SimpleIOSpec
 
 SERVICE = 'test.formats'
 CID = '0123456789abcdef01234567'

@@ -16,23 +16,11 @@ from typing import Any
 
 import pytest
 
+from services import UUID, AsIs, Bool, Date, DateTime, Decimal, Dict, Float, Int, List, Text
 from services.bunch import Bunch
 from services.errors import DeployError, ValidationError
-from services.simpleio import (
-    UUID,
-    AsIs,
-    Bool,
-    Date,
-    DateTime,
-    Decimal,
-    Dict,
-    Float,
-    Int,
-    List,
-    SimpleIOSpec,
-    Text,
-    type_for_name,
-)
+from services.simpleio import SimpleIOSpec
+from services.sio_types import type_for_name
 
 SERVICE = 'test.fake-service'
 CID = 'a1b2c3d4e5f6a1b2c3d4e5f6'
